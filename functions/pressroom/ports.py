@@ -50,3 +50,116 @@ class FeedReader(Protocol):
         """Newest-first page of ``index`` (``FEED_INDEX``, ``tag_index(slug)`` or ``section_index(slug)``),
         hiding entries scheduled after ``now``. ``after`` is the ``last_position`` of the previous page."""
         ...
+
+
+# ---------------------------------------------------------------- write side (ingest)
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """The stored state of one article id, as the ingest side needs it to decide and to write conditionally."""
+
+    stored: StoredArticle
+    rev: int
+    source_key: str
+    index_keys: tuple[tuple[str, str], ...] = ()
+    pending_promos: tuple[str, ...] = ()
+    deleted_at: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexHit:
+    """An entry of a feed/tag index, without the body: enough to link to the article."""
+
+    article_id: str
+    slug: str
+    title: str
+    published_at: str
+
+
+@dataclass(frozen=True)
+class PendingPromo:
+    """A promo line of a published article that did not match any headline yet."""
+
+    article_id: str
+    position: str
+    headline: str
+
+
+@dataclass(frozen=True)
+class ArticleWrite:
+    """Everything one publish/unpublish writes, atomically. ``expected_rev`` is the ``rev`` read before deciding
+    (None: the article must not exist yet); the write fails with ``ConcurrentChange`` if it moved meanwhile."""
+
+    article: Article
+    status: Literal["published", "draft", "withdrawn"]
+    version: str
+    source_key: str
+    expected_rev: int | None
+    index: tuple[str, ...]
+    old: ArticleRecord | None = None
+    pending_promos: tuple[str, ...] = ()
+    deleted_at: str | None = None
+
+
+class ConcurrentChange(Exception):
+    """The article changed between read and write; read again and decide again."""
+
+
+class SlugTaken(Exception):
+    """Another article owns the slug; pick another."""
+
+
+class FeedStore(FeedReader, Protocol):
+    """The feed table as the ingest side sees it."""
+
+    def get_record(self, article_id: str) -> ArticleRecord | None: ...
+
+    def article_id_for_key(self, key: str) -> str | None: ...
+
+    def recent_headlines(self, limit: int) -> list[IndexHit]: ...
+
+    def tag_neighbours(self, tag_slug: str, *, limit: int, now: datetime) -> list[IndexHit]: ...
+
+    def pending_promos(self, limit: int) -> list[PendingPromo]: ...
+
+    def save(self, write: ArticleWrite) -> None:
+        """Write the article, its slug, its source key and its index entries in one transaction.
+        Raises ``ConcurrentChange`` or ``SlugTaken``."""
+        ...
+
+    def resolve_promos(self, resolutions: list[tuple[ArticleRecord, Article, tuple[str, ...]]]) -> int:
+        """Best effort: store earlier articles whose promos now resolve; returns how many were updated."""
+        ...
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    key: str
+    data: bytes
+    etag: str
+    last_modified: datetime
+
+
+class ObjectGone(Exception):
+    """The object was deleted before the event was processed."""
+
+
+class ObjectTooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(f"object is {size} bytes")
+        self.size = size
+
+
+class ArticleSource(Protocol):
+    """The articles bucket."""
+
+    def fetch(self, key: str, *, max_bytes: int) -> SourceObject:
+        """The current object at ``key``. Raises ``ObjectGone`` or ``ObjectTooLarge`` (without reading it all)."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def write_rejection(self, key: str, report: dict[str, object]) -> str:
+        """Store a rejection report for ``key`` at ``rejected/<key>.error.json``; returns the report's key."""
+        ...

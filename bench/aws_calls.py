@@ -1,0 +1,96 @@
+"""Count AWS API calls and DynamoDB capacity units from botocore's events (what the code really sends)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """DynamoDB item size in bytes: attribute names plus values (strings and binaries by length, numbers ~21)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    (kind, inner), = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "B":
+        return len(inner)
+    if kind == "N":
+        return 21
+    if kind == "BOOL" or kind == "NULL":
+        return 1
+    if kind == "L":
+        return 3 + sum(1 + _value_size(v) for v in inner)
+    if kind == "M":
+        return 3 + item_size(inner)
+    return len(str(inner))
+
+
+def write_units(item: dict[str, Any], *, transactional: bool) -> int:
+    return math.ceil(max(item_size(item), 1) / 1024) * (2 if transactional else 1)
+
+
+def read_units(size: int, *, consistent: bool, transactional: bool = False) -> float:
+    units = math.ceil(max(size, 1) / 4096)
+    return units * (2 if transactional else 1) * (1.0 if consistent else 0.5)
+
+
+@dataclass
+class CallCounter:
+    """Counts calls per ``service.Operation`` and DynamoDB write units (from request items, transactions x2) and read
+    units (from response items, eventually consistent reads at half price)."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    write_units: int = 0
+    read_units: float = 0.0
+
+    def attach(self, client: Any) -> Any:
+        client.meta.events.register("provide-client-params.*.*", self._on_params)
+        client.meta.events.register("after-call.*.*", self._on_response)
+        return client
+
+    def attach_default_session(self) -> None:
+        session = boto3.DEFAULT_SESSION or boto3.setup_default_session() or boto3.DEFAULT_SESSION
+        assert session is not None
+        session.events.register("provide-client-params.*.*", self._on_params)
+        session.events.register("after-call.*.*", self._on_response)
+
+    def _on_params(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        service = model.service_model.service_name
+        self.calls[f"{service}.{model.name}"] += 1
+        if service != "dynamodb":
+            return
+        if model.name == "TransactWriteItems":
+            for action in params.get("TransactItems", []):
+                (kind, body), = action.items()
+                item = body.get("Item") or body.get("Key", {})
+                self.write_units += write_units(item, transactional=True)
+        elif model.name in ("PutItem", "DeleteItem", "UpdateItem"):
+            self.write_units += write_units(params.get("Item") or params.get("Key", {}), transactional=False)
+        elif model.name == "BatchWriteItem":
+            for requests in params.get("RequestItems", {}).values():
+                for request in requests:
+                    item = request.get("PutRequest", {}).get("Item") or request.get("DeleteRequest", {}).get("Key")
+                    self.write_units += write_units(item or {}, transactional=False)
+
+    def _on_response(self, http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.service_model.service_name != "dynamodb":
+            return
+        if model.name == "GetItem" and "Item" in parsed:
+            self.read_units += read_units(item_size(parsed["Item"]), consistent=True)
+        elif model.name == "GetItem":
+            self.read_units += 0.5
+        elif model.name == "Query":
+            size = sum(item_size(i) for i in parsed.get("Items", []))
+            self.read_units += read_units(size, consistent=False)
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.write_units = 0
+        self.read_units = 0.0

@@ -1,0 +1,65 @@
+"""The articles bucket: reading uploads and writing rejection reports. All boto3 of S3 lives here."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.exceptions import ClientError
+
+from pressroom.ports import ObjectGone, ObjectTooLarge, SourceObject
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+REJECTED_PREFIX = "rejected/"
+_GONE = {"NoSuchKey", "404", "NotFound"}
+
+
+def rejection_key(key: str) -> str:
+    return f"{REJECTED_PREFIX}{key}.error.json"
+
+
+class S3ArticleSource:
+    """Reads the current version of an upload (one GetObject) and writes reports next to it."""
+
+    def __init__(self, bucket: str, *, client: S3Client | None = None) -> None:
+        self.bucket = bucket
+        self._client = client or boto3.client("s3")
+
+    def fetch(self, key: str, *, max_bytes: int) -> SourceObject:
+        try:
+            response = self._client.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as e:
+            if e.response["Error"]["Code"] in _GONE:
+                raise ObjectGone(key) from e
+            raise
+        body = response["Body"]
+        size = response.get("ContentLength", 0)
+        if size > max_bytes:
+            body.close()
+            raise ObjectTooLarge(size)
+        data = body.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ObjectTooLarge(len(data))
+        return SourceObject(key=key, data=data, etag=response["ETag"].strip('"'), last_modified=response["LastModified"])
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as e:
+            if e.response["Error"]["Code"] in _GONE:
+                return False
+            raise
+        return True
+
+    def write_rejection(self, key: str, report: dict[str, object]) -> str:
+        report_key = rejection_key(key)
+        self._client.put_object(
+            Bucket=self.bucket,
+            Key=report_key,
+            Body=json.dumps(report, indent=2, ensure_ascii=False).encode(),
+            ContentType="application/json",
+        )
+        return report_key

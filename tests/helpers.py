@@ -1,0 +1,76 @@
+"""Builders of real event shapes (from the golden fixtures in tests/events/) and small moto helpers."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from typing import Any
+from urllib.parse import quote_plus
+
+import boto3
+
+from tests.conftest import EVENTS
+
+
+def golden(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+def s3_record(
+    key: str,
+    *,
+    bucket: str,
+    removed: bool = False,
+    size: int | None = None,
+    etag: str | None = None,
+    sequencer: str = "0055AED6DCD90281E5",
+    event_time: str | None = None,
+    encode: bool = True,
+) -> dict[str, Any]:
+    """One S3 notification record in the shape real S3 sends, with the key URL-encoded (``+`` for spaces)."""
+    fixture = "s3_object_removed_delete.json" if removed else "s3_object_created_put.json"
+    record = copy.deepcopy(golden(fixture)["Records"][0])
+    record["s3"]["bucket"]["name"] = bucket
+    record["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
+    obj = record["s3"]["object"]
+    obj["key"] = quote_plus(key, safe="/") if encode else key
+    obj["sequencer"] = sequencer
+    if not removed:
+        obj["size"] = size if size is not None else obj["size"]
+        obj["eTag"] = etag or obj["eTag"]
+    if event_time:
+        record["eventTime"] = event_time
+    return record
+
+
+def sqs_event(*bodies: dict[str, Any] | str) -> dict[str, Any]:
+    """A Lambda SQS event carrying ``bodies`` (S3 notifications, or raw strings for poison messages)."""
+    template = golden("sqs_event.json")["Records"][0]
+    records = []
+    for body in bodies:
+        record = copy.deepcopy(template)
+        record["messageId"] = str(uuid.uuid4())
+        record["body"] = body if isinstance(body, str) else json.dumps(body)
+        records.append(record)
+    return {"Records": records}
+
+
+def notification(*records: dict[str, Any]) -> dict[str, Any]:
+    return {"Records": list(records)}
+
+
+def put_article(bucket: str, key: str, data: bytes | dict[str, Any]) -> dict[str, Any]:
+    """Upload ``data`` and return the real-shape S3 record of that upload."""
+    body = json.dumps(data).encode() if isinstance(data, dict) else data
+    response = boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    return s3_record(key, bucket=bucket, size=len(body), etag=response["ETag"].strip('"'))
+
+
+def article(title: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "title": title,
+        "body": fields.pop("body", f"{title}. Mara Quill said the plan was ready.\n\nThe Portmere council agreed."),
+        "published_at": fields.pop("published_at", "2026-11-20T09:30:00Z"),
+        **fields,
+    }
