@@ -112,7 +112,7 @@ def test_an_older_version_never_overwrites_a_newer_one(resources: Resources, lam
 
 
 def test_a_new_version_replaces_the_old_and_moves_its_index_entries(resources: Resources, lambda_context: Any) -> None:
-    v1 = put_article(resources.bucket, "incoming/m.json", article("Move", section="sport", tags=["Rowing"]))
+    v1 = put_article(resources.bucket, "incoming/m.json", article("Move", section="sport", tags=["Rowing"], updated_at="2026-11-20T00:00:00Z"))
     assert run(lambda_context, notification(v1)) == []
     v2 = put_article(
         resources.bucket,
@@ -141,7 +141,7 @@ def test_delete_then_reupload(resources: Resources, lambda_context: Any) -> None
 
 
 def test_withdrawn_upload_takes_the_article_out(resources: Resources, lambda_context: Any) -> None:
-    v1 = put_article(resources.bucket, "incoming/w.json", article("Withdraw me", tags=["Rowing"]))
+    v1 = put_article(resources.bucket, "incoming/w.json", article("Withdraw me", tags=["Rowing"], updated_at="2026-11-20"))
     v2 = put_article(
         resources.bucket, "incoming/w.json", article("Withdraw me", status="withdrawn", updated_at="2026-11-30T00:00:00Z")
     )

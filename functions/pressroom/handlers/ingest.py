@@ -40,6 +40,7 @@ def record_handler(record: SQSRecord) -> None:
                 outcome=result.outcome.value,
             )
         except Exception:
+            metrics.add_metric(name="transient_failure", unit=MetricUnit.Count, value=1)
             logger.exception("transient failure: the message goes back to the queue to be retried")
             raise
         finally:
