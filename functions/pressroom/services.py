@@ -115,9 +115,11 @@ class Ingest:
         taken: set[str] = set()
         for _ in range(MAX_ATTEMPTS):
             current = self.store.get_record(upload.id)
-            verdict = decide(current, version, obj.last_modified)
+            verdict = decide(current, version)
             if verdict is not None:
                 return Result(verdict, obj.key, upload.id)
+            if current and current.stored.deleted and not self.source.exists(obj.key):
+                return Result(Outcome.STALE, obj.key, upload.id, detail="the object was deleted after it was read")
             slug = choose_slug(upload, current, taken)
             article = build_article(upload, clean, tags, related, slug=slug, updated_at=updated_at)
             index = index_names(article) if indexed else ()
@@ -217,19 +219,16 @@ class Ingest:
             self.store.resolve_promos(resolutions)
 
 
-def decide(current: ArticleRecord | None, version: str, last_modified: datetime) -> Outcome | None:
-    """None if ``version`` must be written over ``current``; else why not (duplicate or stale)."""
+def decide(current: ArticleRecord | None, version: str) -> Outcome | None:
+    """None if ``version`` may be written over ``current``; else why not (duplicate or stale).
+
+    After a deletion, an upload of the same or a newer ``updated_at`` publishes again (the caller checks that the
+    object still exists, so a read that the deletion superseded cannot bring the article back)."""
     if current is None:
         return None
     stored = current.stored
     if stored.deleted:
-        # The object was deleted, then uploaded again: publish unless this is an older version, or the read of an
-        # object that the deletion already superseded.
-        if version.split("|")[0] < stored.version.split("|")[0]:
-            return Outcome.STALE
-        if current.deleted_at and _second_key(last_modified) < current.deleted_at:
-            return Outcome.STALE
-        return None
+        return Outcome.STALE if version.split("|")[0] < stored.version.split("|")[0] else None
     if version == stored.version:
         return Outcome.DUPLICATE
     return Outcome.STALE if version < stored.version else None

@@ -35,18 +35,16 @@ def test_versions_sort_by_updated_at_then_s3_time_then_content() -> None:
 
 def test_decide_publishes_new_ignores_equal_and_older() -> None:
     v1, v2 = version_key(T0, T0, b"1"), version_key(T0 + timedelta(days=1), T0, b"2")
-    assert decide(None, v1, T0) is None
-    assert decide(_record(v1), v2, T0) is None
-    assert decide(_record(v2), v2, T0) is Outcome.DUPLICATE
-    assert decide(_record(v2), v1, T0) is Outcome.STALE
+    assert decide(None, v1) is None
+    assert decide(_record(v1), v2) is None
+    assert decide(_record(v2), v2) is Outcome.DUPLICATE
+    assert decide(_record(v2), v1) is Outcome.STALE
 
 
-def test_decide_after_deletion_republishes_only_a_later_upload() -> None:
-    v1 = version_key(T0, T0, b"1")
-    deleted = _record(v1, deleted_at="2026-11-20T10:00:00Z")
-    assert decide(deleted, v1, T0) is Outcome.STALE
-    reupload = version_key(T0, T0 + timedelta(hours=2), b"1")
-    assert decide(deleted, reupload, T0 + timedelta(hours=2)) is None
+def test_decide_after_deletion_republishes_the_same_or_a_newer_version_only() -> None:
+    v1, v2 = version_key(T0, T0, b"1"), version_key(T0 + timedelta(days=1), T0, b"2")
+    assert decide(_record(v1, deleted_at="2026-11-20T10:00:00Z"), v1) is None
+    assert decide(_record(v2, deleted_at="2026-11-20T10:00:00Z"), v1) is Outcome.STALE
 
 
 def test_slug_prefers_editor_then_existing_then_title_and_suffixes_clashes() -> None:

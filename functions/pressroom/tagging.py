@@ -1,0 +1,724 @@
+"""Offline tag extraction: the people, organisations, places, works, events and topics an article is about.
+
+Pure-Python heuristics, no models and no network: capitalised phrases are chunked (with connectors such as ``of``,
+``de`` and ``&`` inside names), cleaned of sentence-initial junk, promo words, weekdays, months and publication names
+found in sign-up footers, classified by cues (suffixes, titles, quotes, a compact gazetteer, surrounding words),
+merged (a bare surname counts towards the full name that appears in the article) and scored by frequency and
+position. A few keyword families add topic tags.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import NamedTuple
+
+from pressroom.models import MAX_TAGS, Tag, TagKind
+from pressroom.text import fold, slugify
+
+__all__ = ["extract_tags", "slugify"]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+WEEKDAYS = _words(
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun"
+)
+MONTHS = _words(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+PROMO_WORDS = _words(
+    "more read watch related listen see also loading player sign subscribe newsletter newsletters click share "
+    "advertisement getty credit"
+)
+STOPWORDS = _words(
+    "a an the and or but nor so yet if then than as at by for from in into of off on onto out over per to up via "
+    "with within without about above across after against along among around before behind below beneath beside "
+    "between beyond during except inside near since through throughout toward towards under until upon "
+    "i me my mine we us our ours you your yours he him his she her hers it its they them their theirs "
+    "this that these those who whom whose which what when where why how whatever whenever wherever "
+    "all any both each either every few many most much neither none no not nothing other others several some such "
+    "is are was were be been being am do does did done have has had having will would shall should can could may "
+    "might must ought here there now today tonight tomorrow yesterday still just even also only too very again "
+    "once twice first second third last next new old another same own one two three four five six seven eight "
+    "nine ten hundreds thousands millions yes ok okay oh well please thanks thank hello hi dear meanwhile however "
+    "although though because while whereas instead indeed perhaps maybe often never always sometimes already "
+    "soon later earlier finally overall despite according like unlike let lets say says said asked told"
+)
+TITLE_WORDS = _words(
+    "mr mrs ms miss mx dr prof professor sir dame lord lady baroness baron governor gov president vice senator sen "
+    "rep representative congressman congresswoman chancellor minister secretary judge justice captain capt coach "
+    "chair chairman chairwoman chief mayor premier bishop archbishop father sister brother king queen prince "
+    "princess pope rev reverend general gen colonel col major sergeant sgt officer detective inspector dean "
+    "taoiseach commissioner ambassador councillor alderman sheriff prime deputy director manager boss founder "
+    "guitarist drummer singer bassist keyboardist rapper actor actress author novelist playwright poet composer "
+    "presenter host producer striker defender midfielder goalkeeper winger forward keeper batsman bowler driver "
+    "rider jockey champion analyst economist scientist researcher spokesperson spokesman spokeswoman leader "
+    "executive ceo cfo founder headteacher teacher nurse doctor surgeon lawyer barrister solicitor editor "
+    "columnist critic critics reporter correspondent veteran star legend"
+)
+DEMONYMS = _words(
+    "american british english scottish welsh irish french german spanish italian portuguese dutch belgian swiss "
+    "austrian danish swedish norwegian finnish icelandic polish czech slovak hungarian romanian bulgarian greek "
+    "turkish russian ukrainian croatian serbian bosnian slovenian albanian estonian latvian lithuanian canadian "
+    "mexican brazilian argentine argentinian chilean colombian peruvian venezuelan cuban jamaican australian "
+    "zealander chinese japanese korean indian pakistani bangladeshi afghan iranian iraqi israeli palestinian "
+    "lebanese syrian saudi egyptian moroccan algerian tunisian libyan nigerian ghanaian kenyan ethiopian "
+    "somali sudanese ugandan tanzanian african european asian arab latin nordic scandinavian western eastern "
+    "northern southern frenchman frenchwoman englishman englishwoman scotsman welshman irishman dutchman "
+    "european catholic protestant muslim jewish christian hindu buddhist republican democrat democratic"
+)
+CONNECTORS = _words("of on for and the de del della der den di da do dos das du la le les van von y zu al bin ibn")
+SPLIT_CONNECTORS = _words("of on for and")
+NAME_PARTICLES = _words("de del della der den di da do dos das du la le les van von y zu al bin ibn")
+LEGAL_SUFFIXES = _words("inc ltd plc llc llp corp co gmbh ag sa nv bv spa")
+ORG_SUFFIXES = _words(
+    "fc afc cf sc united city town rovers athletic wanderers albion rangers county hotspur inc ltd plc llc corp "
+    "corporation company co party council ministry department university college school academy agency bank group "
+    "records studios pictures films media motors energy foods airlines airways partners holdings institute "
+    "institution association union federation commission authority committee organization organisation society "
+    "trust foundation alliance centre center survey senate assembly parliament police army navy office service "
+    "board exchange racing motorsport theatre theater museum gallery orchestra club network times news post "
+    "automotive technologies technology systems labs laboratories pharmaceuticals pharma railways capital "
+    "democrats republicans greens labour conservatives socialists liberals league fund bureau house hospital "
+    "church cabinet court tribunal entertainment brewery bakery industries enterprises ventures solutions "
+    "consulting insurance investments securities partnership collective institute press publishing publishers "
+    "telecom communications broadcasting radio television tv"
+)
+ORG_HEADS = _words(
+    "university college school academy bank ministry department institute institution museum church house chamber "
+    "council commission court board office society association federation union league party agency authority "
+    "committee panel bureau fund organization organisation order centre center league"
+)
+EVENT_HEADS = _words(
+    "festival fest cup championship championships awards award prize summit olympics olympiad games prix show "
+    "week congress conference open marathon tour final finals expo fair forum biennale carnival derby classic slam "
+    "series masters trophy rally regatta gala ceremony convention jubilee grammys oscars emmys baftas"
+)
+PLACE_SUFFIXES = _words(
+    "sea ocean river lake mountains mountain mount island islands street road avenue lane square park bridge "
+    "stadium arena court county valley bay coast glacier desert airport station province region district peninsula "
+    "canyon falls forest heights hills gardens pool strait gulf cape harbour harbor"
+)
+PLACE_PREFIXES = _words("county lake mount cape port fort isle gulf")
+REGION_PREFIXES = _words("north south east west northern southern eastern western central upper lower greater new")
+ORG_PREFIXES = _words("real sporting inter dynamo olympique borussia united")
+WORK_CUES = _words(
+    "film films movie series show sitcom drama documentary album albums single song track ep novel book memoir "
+    "play musical opera ballet podcast programme program magazine journal newspaper poem painting game franchise "
+    "sequel prequel comedy thriller"
+)
+WORK_AFTER_CUES = _words(
+    "film movie series show sitcom drama documentary album novel musical franchise podcast probe mission "
+    "spacecraft telescope satellite rover app"
+)
+PLACE_CUES = _words("in at from near outside across around inside into to towards via")
+PERSON_VERBS = _words(
+    "said says told added explained admitted insisted recalled wrote tweeted posted smiled laughed joked "
+    "argued warned claimed confirmed revealed replied who aged"
+)
+ORG_CUES = _words(
+    "company firm group label publisher charity union broker retailer watchdog regulator agency club team "
+    "band outfit chain carmaker maker developer startup start-up bank insurer operator airline supermarket"
+)
+FOOTER_CUES = re.compile(r"\b(?:sign[\s-]?up|subscribe|newsletter|unsubscribe)\b", re.IGNORECASE)
+PROMO_LINE = re.compile(
+    r"^\s*(?:WATCH|MORE|READ|RELATED|LISTEN|SEE ALSO|READ MORE|ALSO READ|MUST SEE)\s*[:|\-–—]", re.IGNORECASE
+)
+PLACEHOLDER_LINE = re.compile(r"^\s*(?:loading the (?:video )?player|advertisement|skip advert)\b", re.IGNORECASE)
+
+_GAZETTEER_TEXT = """
+afghanistan|albania|algeria|andorra|angola|argentina|armenia|australia|austria|azerbaijan|bahamas|bahrain|
+bangladesh|barbados|belarus|belgium|belize|benin|bhutan|bolivia|bosnia|botswana|brazil|brunei|bulgaria|burkina faso|
+burundi|cambodia|cameroon|canada|chad|chile|china|colombia|congo|costa rica|croatia|cuba|cyprus|czechia|
+czech republic|denmark|djibouti|dominican republic|ecuador|egypt|el salvador|eritrea|estonia|eswatini|ethiopia|fiji|
+finland|france|gabon|gambia|georgia|germany|ghana|greece|grenada|guatemala|guinea|guyana|haiti|honduras|hungary|
+iceland|india|indonesia|iran|iraq|ireland|israel|italy|ivory coast|jamaica|japan|jordan|kazakhstan|kenya|kosovo|
+kuwait|kyrgyzstan|laos|latvia|lebanon|lesotho|liberia|libya|liechtenstein|lithuania|luxembourg|madagascar|malawi|
+malaysia|maldives|mali|malta|mauritania|mauritius|mexico|moldova|monaco|mongolia|montenegro|morocco|mozambique|
+myanmar|namibia|nepal|netherlands|new zealand|nicaragua|niger|nigeria|north korea|north macedonia|norway|oman|
+pakistan|palestine|panama|papua new guinea|paraguay|peru|philippines|poland|portugal|qatar|romania|russia|rwanda|
+san marino|saudi arabia|senegal|serbia|sierra leone|singapore|slovakia|slovenia|somalia|south africa|south korea|
+south sudan|spain|sri lanka|sudan|suriname|sweden|switzerland|syria|taiwan|tajikistan|tanzania|thailand|togo|
+trinidad|tunisia|turkey|turkmenistan|uganda|ukraine|united arab emirates|uae|united kingdom|uk|britain|
+great britain|england|scotland|wales|northern ireland|united states|usa|us|america|uruguay|uzbekistan|vatican|
+venezuela|vietnam|yemen|zambia|zimbabwe|greenland|puerto rico|hong kong|macau|tibet|french guiana|
+europe|asia|africa|antarctica|antarctic|arctic|oceania|north america|south america|latin america|middle east|
+caribbean|balkans|scandinavia|siberia|sahara|amazon|himalayas|alps|mediterranean|atlantic|pacific|
+alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|hawaii|idaho|illinois|indiana|
+iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|michigan|minnesota|mississippi|missouri|montana|
+nebraska|nevada|new hampshire|new jersey|new mexico|new york|north carolina|north dakota|ohio|oklahoma|oregon|
+pennsylvania|rhode island|south carolina|south dakota|tennessee|texas|utah|vermont|virginia|washington|
+west virginia|wisconsin|wyoming|ontario|quebec|british columbia|alberta|bavaria|catalonia|sicily|sardinia|
+tasmania|queensland|new south wales|victoria|
+london|paris|berlin|madrid|rome|milan|naples|turin|venice|florence|lisbon|porto|barcelona|valencia|seville|
+amsterdam|rotterdam|brussels|antwerp|vienna|zurich|geneva|bern|munich|hamburg|frankfurt|cologne|stuttgart|
+copenhagen|stockholm|oslo|helsinki|reykjavik|dublin|belfast|edinburgh|glasgow|cardiff|manchester|liverpool|
+birmingham|leeds|sheffield|bristol|newcastle|nottingham|leicester|southampton|brighton|oxford|cambridge|york|
+aberdeen|norwich|galway|cork|warsaw|krakow|prague|budapest|bucharest|sofia|athens|istanbul|ankara|moscow|
+st petersburg|kyiv|kiev|minsk|riga|tallinn|vilnius|belgrade|zagreb|split|sarajevo|ljubljana|marseille|lyon|
+nice|toulouse|bordeaux|lille|strasbourg|montpellier|nantes|monte carlo|cairo|lagos|abuja|nairobi|accra|
+johannesburg|cape town|durban|addis ababa|casablanca|marrakech|tunis|algiers|dakar|kinshasa|khartoum|
+tokyo|osaka|kyoto|beijing|shanghai|shenzhen|seoul|busan|taipei|bangkok|hanoi|ho chi minh city|jakarta|manila|
+kuala lumpur|mumbai|delhi|new delhi|bangalore|bengaluru|kolkata|chennai|karachi|lahore|islamabad|dhaka|kabul|
+tehran|baghdad|damascus|beirut|jerusalem|tel aviv|gaza|amman|riyadh|dubai|abu dhabi|doha|sydney|melbourne|
+brisbane|perth|adelaide|auckland|wellington|toronto|montreal|vancouver|ottawa|calgary|kingston|mexico city|
+guadalajara|havana|bogota|lima|santiago|buenos aires|sao paulo|rio de janeiro|caracas|quito|
+new york city|los angeles|chicago|houston|phoenix|philadelphia|san antonio|san diego|dallas|san jose|austin|
+san francisco|seattle|denver|boston|detroit|nashville|atlanta|miami|las vegas|portland|baltimore|
+minneapolis|cleveland|cincinnati|columbus|pittsburgh|st louis|new orleans|orlando|tampa|sacramento|
+salt lake city|honolulu|anchorage|hollywood|brooklyn|manhattan|wembley|silicon valley|wall street|
+"""
+GAZETTEER = frozenset(name.strip() for name in _GAZETTEER_TEXT.replace("\n", "").split("|") if name.strip())
+
+TOPICS: dict[str, tuple[str, ...]] = {
+    "Elections": ("election", "elections", "vote", "votes", "voters", "ballot", "polls", "turnout", "campaign"),
+    "Climate change": ("climate", "emissions", "warming", "greenhouse", "carbon", "sea level", "net zero"),
+    "Education": ("school", "schools", "pupils", "teachers", "students", "classroom", "lessons", "curriculum"),
+    "Health": ("patients", "disease", "hospital", "treatment", "symptoms", "doctors", "clinical", "illness"),
+    "Mergers and acquisitions": ("takeover", "acquisition", "merger", "acquire", "buyout", "bid", "deal"),
+    "Electric vehicles": ("electric vehicle", "electric vehicles", "electric truck", "electric car", "ev", "evs"),
+    "Retail": ("retailer", "retail", "shoppers", "high street", "department store", "stores", "shopping"),
+    "Space exploration": ("spacecraft", "probe", "orbit", "astronaut", "astronauts", "launch", "mission", "rocket"),
+    "Interest rates": ("interest rates", "rate cut", "rate rise", "inflation", "central bank"),
+    "Football": ("football", "goal", "goals", "striker", "midfielder", "penalty", "league", "semi-final"),
+    "Tennis": ("tennis", "seed", "serve", "break point", "grand slam", "set", "tiebreak"),
+    "Motor racing": ("formula one", "grand prix", "lap", "laps", "pit", "pole position", "tyres", "grid"),
+    "Film": ("film", "films", "cinema", "director", "box office", "screenplay"),
+    "Television": ("series", "episode", "episodes", "streaming", "sitcom", "season"),
+    "Music": ("album", "single", "band", "tour", "gig", "singer", "songs", "concert"),
+    "Theatre": ("play", "stage", "playwright", "theatre", "cast", "rehearsal", "previews"),
+    "Books": ("novel", "novels", "author", "publisher", "fiction", "translator", "books"),
+}
+_TOPIC_PATTERNS = {
+    topic: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b") for topic, keys in TOPICS.items()
+}
+TOPIC_MIN_HITS = 4
+EDITORIAL_SCORE = 1.0
+
+_ABBREVIATIONS = r"(?:Mr|Mrs|Ms|Dr|St|Prof|Gen|Gov|Sen|Rep|Inc|Ltd|Corp|Co|Jr|Sr|Mt|Ft)\."
+_TOKEN = re.compile(rf"{_ABBREVIATIONS}|[^\W_][^\W_]*(?:[-'’.][^\W_]+)*|&|[^\w\s]")
+_QUOTE = re.compile(r"“([^“”\n]{1,120})”|(?<![\w’'])‘([^‘’\n]{1,120})’(?!\w)|(?<!\w)\"([^\"\n]{1,120})\"")
+_SENTENCE_END = frozenset(".!?:;…")
+_QUOTE_CHARS = frozenset("“”\"‘’'()[]«»—–-")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_JOINERS = CONNECTORS | {"&"}
+_LEADING_JOINERS = _JOINERS - {"the"}
+_ONE_LETTER_NAMES = frozenset("ÓÁ")
+_SMALL_TITLE_WORDS = _words("a an the and or of for in on at to with by from du de la le et y vs")
+
+
+@dataclass
+class _Mention:
+    tokens: list[str]
+    paragraph: int
+    in_title: bool
+    initial: bool
+    before: str
+    after: str
+    title_cue: bool = False
+    quoted: bool = False
+
+
+@dataclass
+class _Candidate:
+    key: str
+    forms: dict[str, float] = field(default_factory=dict)
+    count: float = 0.0
+    reliable: int = 0
+    merged: float = 0.0
+    in_title: bool = False
+    first_paragraph: bool = False
+    quoted: int = 0
+    title_cue: int = 0
+    person_cue: int = 0
+    place_cue: int = 0
+    work_cue: int = 0
+    org_cue: int = 0
+    kind: TagKind = "topic"
+
+    @property
+    def tokens(self) -> list[str]:
+        return self.key.split()
+
+    @property
+    def name(self) -> str:
+        return max(self.forms, key=lambda form: self.forms[form])
+
+
+def extract_tags(title: str, text: str, editorial: Sequence[str] = (), *, limit: int = MAX_TAGS) -> list[Tag]:
+    """Tags an article is about, best first, at most ``limit`` (never negative), with unique, non-empty slugs.
+
+    ``text`` is the cleaned plain-text body (paragraphs separated by blank lines); promo lines (``WATCH: …``),
+    placeholders (``Loading the player...``) and sign-up footers are ignored if still present, and publication names
+    in such footers never become tags. ``editorial`` tags are always kept (the first ``limit`` of them) with kind
+    ``editorial`` and score ``EDITORIAL_SCORE``; one with the slug of an extracted tag replaces it, keeping the better
+    of the two scores. Extracted scores are in ``(0, 1]``, the best scoring 1. Never raises on any string input.
+    """
+    if limit <= 0:
+        return []
+    body_lines, blocked = _body_lines(text)
+    mentions, lowercase_words = _mentions(title, body_lines)
+    candidates = _candidates(mentions, lowercase_words, blocked)
+    extracted = _score(candidates, title)
+    extracted.extend(_topics(title, body_lines, {item.slug for item in extracted}))
+    extracted.sort(key=lambda item: -item.score)
+    return _with_editorial(extracted, editorial, limit)
+
+
+def _body_lines(text: str) -> tuple[list[tuple[int, str]], set[str]]:
+    """Body lines with their paragraph number, without promo, placeholder and footer lines; and blocked slugs."""
+    lines: list[tuple[int, str]] = []
+    blocked: set[str] = set()
+    paragraph, blank = 0, False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            blank = True
+            continue
+        if PROMO_LINE.match(line) or PLACEHOLDER_LINE.match(line):
+            continue
+        if FOOTER_CUES.search(line) and len(line) < 400:
+            blocked.update(_footer_names(line))
+            continue
+        if blank and lines:
+            paragraph += 1
+        blank = False
+        lines.append((paragraph, line))
+    return lines, blocked
+
+
+def _footer_names(line: str) -> set[str]:
+    names: set[str] = set()
+    run: list[str] = []
+    for match in _TOKEN.finditer(line + " ."):
+        token = match.group()
+        if token[:1].isupper() and token.lower() not in PROMO_WORDS:
+            run.append(token)
+            continue
+        if run:
+            for start in range(len(run)):
+                slug = slugify(" ".join(run[start:]))
+                if slug:
+                    names.add(slug)
+            run = []
+    return names
+
+
+def _is_cap(token: str) -> bool:
+    return token[:1].isupper() and token[:1].isalpha()
+
+
+def _mentions(title: str, lines: list[tuple[int, str]]) -> tuple[list[_Mention], set[str]]:
+    mentions: list[_Mention] = []
+    lowercase: set[str] = set()
+    title_case = _is_title_case(title)
+    sources = [(-1, title)] if not title_case else []
+    sources.extend(lines)
+    for paragraph, line in sources:
+        masked = _QUOTE.sub(partial(_quoted, paragraph=paragraph, mentions=mentions), line)
+        tokens = [m.group() for m in _TOKEN.finditer(masked)]
+        lowercase.update(t.lower() for t in tokens if t[:1].islower())
+        _chunk(tokens, paragraph, mentions)
+    return mentions, lowercase
+
+
+def _is_title_case(title: str) -> bool:
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", title) if w.lower() not in _SMALL_TITLE_WORDS]
+    return len(words) >= 4 and all(w[:1].isupper() for w in words)
+
+
+def _quoted(match: re.Match[str], paragraph: int, mentions: list[_Mention]) -> str:
+    inner = next(g for g in match.groups() if g is not None).strip()
+    if not _looks_like_title(inner):
+        return match.group()
+    words = inner.split()
+    before = match.string[: match.start()].split()
+    mentions.append(
+        _Mention(
+            tokens=words,
+            paragraph=paragraph,
+            in_title=paragraph < 0,
+            initial=False,
+            before=before[-1].lower() if before else "",
+            after="",
+            quoted=True,
+        )
+    )
+    return " , "
+
+
+def _looks_like_title(inner: str) -> bool:
+    if not inner or inner[-1] in ".,!?;:…" or not inner[:1].isupper():
+        return False
+    words = inner.split()
+    if len(words) > 10 or re.search(r"[.!?;]\s", inner):
+        return False
+    content = [w for w in words if w.lower() not in _SMALL_TITLE_WORDS]
+    if not content or slugify(inner) == "":
+        return False
+    if len(words) == 1 and (words[0].lower() in STOPWORDS or words[0].lower() in TITLE_WORDS):
+        return False
+    return sum(w[:1].isupper() for w in content) >= 0.6 * len(content)
+
+
+def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention]) -> None:
+    """Maximal runs of capitalised tokens (with connectors between them) as mentions."""
+    run: list[str] = []
+    run_initial = False
+    before = ""
+    previous = ""
+    for index, token in enumerate(tokens):
+        word = token[:-1] if token.endswith(".") and len(token) > 1 else token
+        if _is_cap(word):
+            if not run:
+                run_initial, before = previous == "" or previous in _SENTENCE_END, _prev_word(tokens, index)
+            run.append(word)
+        elif run and word.lower() in _JOINERS and _connects(tokens, index):
+            run.append(word)
+        elif run:
+            _emit(run, paragraph, run_initial, before, word.lower(), mentions)
+            run = []
+        if token not in _QUOTE_CHARS:
+            previous = token
+    if run:
+        _emit(run, paragraph, run_initial, before, "", mentions)
+
+
+def _prev_word(tokens: list[str], index: int) -> str:
+    for token in reversed(tokens[max(0, index - 3) : index]):
+        if token[:1].isalnum():
+            return token.lower()
+    return ""
+
+
+def _connects(tokens: list[str], index: int) -> bool:
+    """A connector continues a name only if a capitalised word follows (allowing ``of the``)."""
+    for token in tokens[index + 1 : index + 3]:
+        if _is_cap(token):
+            return True
+        if token.lower() not in CONNECTORS:
+            return False
+    return False
+
+
+def _emit(run: list[str], paragraph: int, initial: bool, before: str, after: str, mentions: list[_Mention]) -> None:
+    run = _trim_connectors(run)
+    if run:
+        mentions.append(
+            _Mention(
+                tokens=list(run),
+                paragraph=paragraph,
+                in_title=paragraph < 0,
+                initial=initial,
+                before=before,
+                after=after,
+            )
+        )
+
+
+def _junk(word: str) -> bool:
+    low = fold(word).lower().rstrip(".")
+    if low in _JOINERS:
+        return False
+    return low in WEEKDAYS or low in MONTHS or low in PROMO_WORDS or (len(low) < 2 and word not in _ONE_LETTER_NAMES)
+
+
+def _possessive_split(tokens: list[str]) -> list[list[str]]:
+    """Split after a possessive (``Kestrel’s plant``) unless a name goes on (``King’s College London``)."""
+    pieces: list[list[str]] = [[]]
+    for index, token in enumerate(tokens):
+        base = _POSSESSIVE.sub("", token) if ("’" in token or "'" in token) else token
+        rest = {fold(t).lower() for t in tokens[index + 1 :]}
+        if base == token or not base or rest & (ORG_SUFFIXES | EVENT_HEADS):
+            pieces[-1].append(token)
+            continue
+        pieces[-1].append(base)
+        pieces.append([])
+    return [p for p in pieces if p]
+
+
+def _refine(mention: _Mention, lowercase: set[str]) -> list[_Mention]:
+    """Split a raw mention at junk tokens and weak connectors; strip sentence-initial words, titles and demonyms."""
+    if mention.quoted:
+        return [mention]
+    pieces: list[list[str]] = [[]]
+    for token in mention.tokens:
+        if _junk(token):
+            pieces.append([])
+        else:
+            pieces[-1].append(token)
+    pieces = [part for piece in pieces for part in (_possessive_split(piece) if piece else [piece])]
+    result: list[_Mention] = []
+    for number, piece in enumerate(pieces):
+        for part_number, part in enumerate(_split_connectors(piece)):
+            initial = mention.initial and number == 0 and part_number == 0
+            refined = _strip_front(part, initial, mention, lowercase)
+            if refined is not None:
+                result.append(refined)
+    return result
+
+
+def _split_connectors(tokens: list[str]) -> list[list[str]]:
+    if not tokens:
+        return []
+    last = fold(tokens[-1]).lower()
+    parts: list[list[str]] = [[]]
+    for index, token in enumerate(tokens):
+        low = token.lower()
+        if low in SPLIT_CONNECTORS and parts[-1]:
+            head = fold(parts[-1][-1]).lower()
+            joins = low == "and" and last in ORG_SUFFIXES and len(parts) == 1 and len(parts[-1]) == 1
+            joins = joins or head in ORG_HEADS or (low == "of" and (head in EVENT_HEADS or head in PLACE_SUFFIXES))
+            if not joins:
+                parts.append([])
+                continue
+        if low == "the" and index > 0 and not parts[-1]:
+            continue
+        parts[-1].append(token)
+    return [trimmed for part in parts if (trimmed := _trim_connectors(part))]
+
+
+def _trim_connectors(tokens: list[str]) -> list[str]:
+    start, end = 0, len(tokens)
+    while start < end and tokens[start].lower() in _LEADING_JOINERS:
+        start += 1
+    while end > start and tokens[end - 1].lower() in _JOINERS:
+        end -= 1
+    return tokens[start:end]
+
+
+def _strip_front(tokens: list[str], initial: bool, mention: _Mention, lowercase: set[str]) -> _Mention | None:
+    title_cue = False
+    tokens = list(tokens)
+    while tokens:
+        low = fold(tokens[0]).lower().rstrip(".")
+        if initial and (low in STOPWORDS or low in lowercase or low in TITLE_WORDS or low in DEMONYMS):
+            if low in TITLE_WORDS and len(tokens) > 1:
+                title_cue = True
+            tokens.pop(0)
+            initial = False
+            continue
+        if low == "the" and len(tokens) > 1:
+            break
+        if low in STOPWORDS and low not in NAME_PARTICLES:
+            tokens.pop(0)
+            continue
+        if low in TITLE_WORDS and len(tokens) > 1:
+            title_cue = True
+            tokens.pop(0)
+            continue
+        if low in DEMONYMS and len(tokens) > 1 and _last_low(tokens) not in ORG_SUFFIXES | EVENT_HEADS:
+            tokens.pop(0)
+            continue
+        break
+    tokens = _trim_connectors(tokens)
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        low = fold(tokens[0]).lower()
+        if low in STOPWORDS or low in DEMONYMS or low in TITLE_WORDS or low in CONNECTORS:
+            return None
+    return _Mention(
+        tokens=tokens,
+        paragraph=mention.paragraph,
+        in_title=mention.in_title,
+        initial=initial and len(tokens) == 1,
+        before=mention.before if tokens[0] == mention.tokens[0] else "",
+        after=mention.after,
+        title_cue=title_cue,
+    )
+
+
+def _last_low(tokens: list[str]) -> str:
+    return fold(tokens[-1]).lower()
+
+
+def _key(tokens: Iterable[str]) -> str:
+    words = [fold(t).lower().replace("’", "'") for t in tokens]
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    if len(words) > 1 and words[-1].rstrip(".") in LEGAL_SUFFIXES:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def _display(tokens: list[str]) -> str:
+    if len(tokens) > 1 and tokens[-1].lower().rstrip(".") in LEGAL_SUFFIXES:
+        tokens = tokens[:-1]
+    return " ".join(tokens)
+
+
+def _candidates(mentions: list[_Mention], lowercase: set[str], blocked: set[str]) -> list[_Candidate]:
+    by_key: dict[str, _Candidate] = {}
+    for raw in mentions:
+        for mention in _refine(raw, lowercase):
+            key = _key(mention.tokens)
+            slug = slugify(key)
+            if not slug or slug in blocked or slug.removeprefix("the-") in blocked:
+                continue
+            candidate = by_key.setdefault(key, _Candidate(key=key))
+            _observe(candidate, mention)
+    _merge(by_key)
+    if not any(candidate.count > 0 for candidate in by_key.values()):
+        for candidate in by_key.values():
+            candidate.count = 1.0 if candidate.in_title and candidate.reliable else 0.0
+    kept = []
+    for candidate in by_key.values():
+        if candidate.count <= 0:
+            continue
+        if len(candidate.tokens) == 1 and not candidate.reliable and candidate.key not in GAZETTEER:
+            continue
+        candidate.kind = _classify(candidate)
+        kept.append(candidate)
+    return kept
+
+
+def _observe(candidate: _Candidate, mention: _Mention) -> None:
+    display = _display(mention.tokens)
+    weight = 0.0 if mention.in_title else 1.0
+    candidate.forms[display] = candidate.forms.get(display, 0.0) + (0.5 if mention.initial else 1.0)
+    candidate.count += weight
+    candidate.reliable += int(not mention.initial or len(mention.tokens) > 1 or mention.after in PERSON_VERBS)
+    candidate.in_title = candidate.in_title or mention.in_title
+    candidate.first_paragraph = candidate.first_paragraph or mention.paragraph == 0
+    candidate.quoted += int(mention.quoted)
+    candidate.title_cue += int(mention.title_cue)
+    candidate.person_cue += int(mention.after in PERSON_VERBS or mention.before in PERSON_VERBS or mention.title_cue)
+    candidate.place_cue += int(mention.before in PLACE_CUES or mention.after in PLACE_SUFFIXES)
+    candidate.work_cue += int(mention.before in WORK_CUES or mention.after in WORK_AFTER_CUES)
+    candidate.org_cue += int(mention.before in ORG_CUES)
+
+
+def _merge(by_key: dict[str, _Candidate]) -> None:
+    """Fold short mentions into the unique longer name they abbreviate (surname -> full name, brand -> company)."""
+    longer = sorted(by_key.values(), key=lambda c: -len(c.tokens))
+    for short in sorted(by_key.values(), key=lambda c: len(c.tokens)):
+        if short.key in GAZETTEER or short.quoted:
+            continue
+        targets = [c for c in longer if len(c.tokens) > len(short.tokens) and c.count > 0 and _abbreviates(short, c)]
+        if not targets:
+            continue
+        target = max(targets, key=lambda c: (c.count, len(c.tokens)))
+        target.count += short.count
+        target.merged += short.count
+        target.reliable += short.reliable
+        target.in_title = target.in_title or short.in_title
+        target.first_paragraph = target.first_paragraph or short.first_paragraph
+        target.person_cue += short.person_cue
+        target.title_cue += short.title_cue
+        short.count = 0
+
+
+def _abbreviates(short: _Candidate, full: _Candidate) -> bool:
+    s, f = short.tokens, full.tokens
+    if f[0] in GAZETTEER and f[1:] == s:
+        return True
+    if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
+        return f[: len(s)] == s and not (len(s) == 1 and s[0] in STOPWORDS)
+    if len(f) > 4 or any(t in GAZETTEER for t in f):
+        return False
+    return f[-len(s) :] == s or (len(s) == 1 and f[0] == s[0])
+
+
+def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read top to bottom
+    tokens = c.tokens
+    last, first = tokens[-1], tokens[0]
+    if c.key in GAZETTEER:
+        return "place"
+    if c.quoted and c.quoted * 2 >= c.reliable:
+        return "work"
+    if last in EVENT_HEADS or (len(tokens) > 1 and " ".join(tokens[-2:]) == "grand prix"):
+        return "event"
+    if last in ORG_SUFFIXES - PLACE_SUFFIXES or "&" in tokens or (first in ORG_HEADS and "of" in tokens):
+        return "organisation"
+    if (first in ORG_PREFIXES or first in ORG_HEADS) and len(tokens) > 1:
+        return "organisation"
+    if last in PLACE_SUFFIXES or (first in PLACE_PREFIXES and len(tokens) > 1):
+        return "place"
+    if first in REGION_PREFIXES and " ".join(tokens[1:]) in GAZETTEER:
+        return "place"
+    if c.work_cue > c.person_cue:
+        return "work"
+    if last in ORG_SUFFIXES:
+        return "organisation"
+    name = c.name
+    if len(tokens) == 1 and name.isupper() and 2 <= len(name) <= 6:
+        return "organisation"
+    if len(tokens) == 1:
+        if c.title_cue:
+            return "person"
+        if c.place_cue > c.person_cue + c.org_cue:
+            return "place"
+        return "organisation"
+    if len([t for t in tokens if t not in NAME_PARTICLES]) > 3 or tokens[0] == "the":
+        return "organisation"
+    return "person"
+
+
+_KIND_WEIGHT: dict[str, float] = {
+    "person": 1.0,
+    "organisation": 1.0,
+    "work": 1.1,
+    "event": 1.0,
+    "place": 0.7,
+    "topic": 1.0,
+}
+
+
+class _Scored(NamedTuple):
+    name: str
+    slug: str
+    kind: TagKind
+    score: float
+
+
+def _score(candidates: list[_Candidate], title: str) -> list[_Scored]:
+    """One scored tag per slug, scores normalised so that the best is 1."""
+    folded_title = fold(title).lower()
+    best: dict[str, _Scored] = {}
+    for c in candidates:
+        surname = c.tokens[-1]
+        in_title = c.in_title or (len(surname) > 3 and re.search(rf"\b{re.escape(surname)}\b", folded_title))
+        score = c.count + 0.5 * c.merged + (2.5 if in_title else 0.0) + (1.5 if c.first_paragraph else 0.0)
+        if len(c.tokens) == 1 and not c.merged and c.kind != "place":
+            score *= 0.6
+        item = _Scored(c.name, slugify(c.name), c.kind, score * _KIND_WEIGHT[c.kind])
+        if item.slug and (item.slug not in best or item.score > best[item.slug].score):
+            best[item.slug] = item
+    top = max((item.score for item in best.values()), default=1.0)
+    return [item._replace(score=round(item.score / top, 4)) for item in best.values()]
+
+
+def _topics(title: str, lines: list[tuple[int, str]], taken: set[str]) -> list[_Scored]:
+    """Topics whose keywords occur at least ``TOPIC_MIN_HITS`` times, scored below the main entities."""
+    text = fold(title + "\n" + "\n".join(line for _, line in lines)).lower()
+    found = []
+    for topic, pattern in _TOPIC_PATTERNS.items():
+        hits = len(pattern.findall(text))
+        slug = slugify(topic)
+        if hits >= TOPIC_MIN_HITS and slug not in taken:
+            found.append(_Scored(topic, slug, "topic", round(min(0.6, 0.05 * hits + 0.1), 4)))
+    return found
+
+
+def _with_editorial(extracted: list[_Scored], editorial: Sequence[str], limit: int) -> list[Tag]:
+    scores = {item.slug: item.score for item in extracted}
+    chosen: dict[str, Tag] = {}
+    for raw in editorial:
+        name = raw.strip()[:100]
+        slug = slugify(name)
+        if not slug or slug in chosen or len(chosen) >= limit:
+            continue
+        chosen[slug] = Tag(name=name, slug=slug, kind="editorial", score=max(EDITORIAL_SCORE, scores.get(slug, 0.0)))
+    for item in extracted:
+        if len(chosen) >= limit:
+            break
+        if item.slug not in chosen:
+            chosen[item.slug] = Tag(name=item.name[:100], slug=item.slug, kind=item.kind, score=item.score)
+    return sorted(chosen.values(), key=lambda tag: -tag.score)
