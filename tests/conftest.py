@@ -68,7 +68,9 @@ def resources(aws: None, monkeypatch: pytest.MonkeyPatch) -> Resources:
 
     table, bucket = "pressroom-feed-test", "pressroom-articles-test"
     boto3.client("dynamodb").create_table(TableName=table, **feed_table_definition())
-    boto3.client("s3").create_bucket(Bucket=bucket)
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     monkeypatch.setenv("TABLE_NAME", table)
     monkeypatch.setenv("BUCKET_NAME", bucket)
     return Resources(table=table, bucket=bucket)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import uuid
 from typing import Any
@@ -24,24 +25,37 @@ def s3_record(
     removed: bool = False,
     size: int | None = None,
     etag: str | None = None,
-    sequencer: str = "0055AED6DCD90281E5",
+    sequencer: str | None = None,
+    version_id: str | None = None,
     event_time: str | None = None,
     encode: bool = True,
 ) -> dict[str, Any]:
-    """One S3 notification record in the shape real S3 sends, with the key URL-encoded (``+`` for spaces)."""
+    """One S3 notification record in the shape real S3 sends, with the key URL-encoded (``+`` for spaces) and a
+    sequencer that grows with every call, as S3's does for the events of one key."""
     fixture = "s3_object_removed_delete.json" if removed else "s3_object_created_put.json"
     record = copy.deepcopy(golden(fixture)["Records"][0])
     record["s3"]["bucket"]["name"] = bucket
     record["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
     obj = record["s3"]["object"]
     obj["key"] = quote_plus(key, safe="/") if encode else key
-    obj["sequencer"] = sequencer
+    obj["sequencer"] = sequencer or next_sequencer()
+    if version_id:
+        obj["versionId"] = version_id
+    else:
+        obj.pop("versionId", None)
     if not removed:
         obj["size"] = size if size is not None else obj["size"]
         obj["eTag"] = etag or obj["eTag"]
     if event_time:
         record["eventTime"] = event_time
     return record
+
+
+_sequence = itertools.count(0x0055AED6DCD9028000)
+
+
+def next_sequencer() -> str:
+    return f"{next(_sequence):X}"
 
 
 def sqs_event(*bodies: dict[str, Any] | str) -> dict[str, Any]:
@@ -64,7 +78,9 @@ def put_article(bucket: str, key: str, data: bytes | dict[str, Any]) -> dict[str
     """Upload ``data`` and return the real-shape S3 record of that upload."""
     body = json.dumps(data).encode() if isinstance(data, dict) else data
     response = boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
-    return s3_record(key, bucket=bucket, size=len(body), etag=response["ETag"].strip('"'))
+    return s3_record(
+        key, bucket=bucket, size=len(body), etag=response["ETag"].strip('"'), version_id=response.get("VersionId")
+    )
 
 
 def article(title: str, **fields: Any) -> dict[str, Any]:

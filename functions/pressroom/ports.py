@@ -158,6 +158,10 @@ class ArticleSource(Protocol):
         """The current object at ``key``. Raises ``ObjectGone`` or ``ObjectTooLarge`` (without reading it all)."""
         ...
 
+    def fetch_version(self, key: str, *, max_bytes: int, version_id: str | None, etag: str) -> SourceObject | None:
+        """An earlier version of ``key`` (by version id, else by ETag), or None if it is gone."""
+        ...
+
     def exists(self, key: str) -> bool: ...
 
     def write_rejection(self, key: str, report: dict[str, object]) -> str:

@@ -71,26 +71,41 @@ class Ingest:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def handle(self, record: S3EventRecord) -> Result:
-        """Process one S3 event record. Bad input ends in a rejection report; transient AWS errors propagate."""
+        """Process one S3 event record. Bad input ends in a rejection report; transient AWS errors propagate.
+
+        The *current* object is read (a deleted object is never published, whatever order events come in). If the
+        event is about an earlier upload of the key, that upload is considered too: of the two, the newer by
+        ``updated_at`` is kept, so versions uploaded in reverse order still end at the newest."""
         key = record.key
+        ref = record.s3.object
         if not key.startswith(INCOMING_PREFIX) or key.endswith("/"):
             return Result(Outcome.IGNORED, key, detail="not an upload under incoming/")
-        if record.is_removal:
-            if not self.source.exists(key):
-                return self.unpublish_deleted(key, record.event_time)
-        elif record.s3.object.size is not None and record.s3.object.size > MAX_OBJECT_BYTES:
-            return self.reject(key, record.s3.object.etag, object_too_large(record.s3.object.size))
+        if record.is_removal and not self.source.exists(key):
+            return self.unpublish_deleted(key, record.event_time)
+        if not record.is_removal and ref.size is not None and ref.size > MAX_OBJECT_BYTES:
+            return self.reject(key, ref.etag, object_too_large(ref.size))
         try:
             obj = self.source.fetch(key, max_bytes=MAX_OBJECT_BYTES)
         except ObjectGone:
             return Result(Outcome.GONE, key, detail="object deleted before the event was processed")
         except ObjectTooLarge as e:
-            return self.reject(key, record.s3.object.etag, object_too_large(e.size))
+            return self.reject(key, ref.etag, object_too_large(e.size))
+        if not record.is_removal and ref.etag and ref.etag.strip('"') != obj.etag:
+            self._publish_superseded(key, ref.version_id, ref.etag)
         try:
             upload = parse_upload(obj.data, key)
         except UploadRejected as e:
             return self.reject(key, obj.etag, e)
         return self.publish(upload, obj)
+
+    def _publish_superseded(self, key: str, version_id: str | None, etag: str) -> None:
+        """Offer the earlier upload an event names to ``publish``: it wins only if its ``updated_at`` is newer."""
+        try:
+            earlier = self.source.fetch_version(key, max_bytes=MAX_OBJECT_BYTES, version_id=version_id, etag=etag)
+            if earlier is not None:
+                self.publish(parse_upload(earlier.data, key), earlier)
+        except (ObjectTooLarge, UploadRejected):
+            pass  # superseded by the current object, which is what gets published or reported
 
     def reject(self, key: str, etag: str | None, error: UploadRejected) -> Result:
         report = {
@@ -235,7 +250,7 @@ def decide(current: ArticleRecord | None, version: str) -> Outcome | None:
 
 
 def version_key(updated_at: datetime, last_modified: datetime, data: bytes) -> str:
-    """A string that sorts like versions: editor's ``updated_at``, then S3's LastModified, then the content."""
+    """A string that sorts like versions: the editor's ``updated_at``, then S3's LastModified, then the content."""
     digest = hashlib.sha256(data).hexdigest()[:16]
     return f"{updated_at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}|{_second_key(last_modified)}|{digest}"
 

@@ -232,3 +232,28 @@ def test_moto_shaped_notifications_from_a_real_bucket_configuration(resources: R
     assert any("s3:TestEvent" in b for b in bodies)
     assert run(lambda_context, *bodies) == []
     assert feed(resources) == ["from-moto-1"]
+
+
+@pytest.mark.parametrize("with_version_ids", [True, False], ids=["real-s3-events", "moto-events"])
+def test_versions_uploaded_in_reverse_order_end_at_the_newest(
+    resources: Resources, lambda_context: Any, with_version_ids: bool
+) -> None:
+    records = [
+        put_article(resources.bucket, "incoming/r.json", article(f"Version {n}", updated_at=f"2026-11-2{n}T00:00:00Z"))
+        for n in (3, 2, 1)
+    ]
+    if not with_version_ids:
+        for record in records:
+            record["s3"]["object"].pop("versionId", None)
+    assert run(lambda_context, *(notification(r) for r in records)) == []
+    assert run(lambda_context, *(notification(r) for r in reversed(records))) == []
+    stored = DynamoDBFeed(resources.table).get_record("r")
+    assert stored is not None and stored.stored.article.title == "Version 3"
+
+
+def test_delete_processed_before_the_upload_event_never_publishes(resources: Resources, lambda_context: Any) -> None:
+    created = put_article(resources.bucket, "incoming/early.json", article("Deleted early"))
+    boto3.client("s3").delete_object(Bucket=resources.bucket, Key="incoming/early.json")
+    removed = s3_record("incoming/early.json", bucket=resources.bucket, removed=True)
+    assert run(lambda_context, notification(removed), notification(created)) == []
+    assert feed(resources) == [] and DynamoDBFeed(resources.table).get_by_slug("deleted-early") is None

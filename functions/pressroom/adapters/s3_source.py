@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import ClientError
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 REJECTED_PREFIX = "rejected/"
-_GONE = {"NoSuchKey", "404", "NotFound"}
+_GONE = {"NoSuchKey", "NoSuchVersion", "InvalidArgument", "404", "NotFound"}
 
 
 def rejection_key(key: str) -> str:
@@ -35,6 +35,24 @@ class S3ArticleSource:
             if e.response["Error"]["Code"] in _GONE:
                 raise ObjectGone(key) from e
             raise
+        return self._read(key, response, max_bytes)
+
+    def fetch_version(self, key: str, *, max_bytes: int, version_id: str | None, etag: str) -> SourceObject | None:
+        """The version of ``key`` an event names: by its version id (real S3 on a versioned bucket), else the
+        version whose ETag is ``etag`` (ListObjectVersions). None if it cannot be found."""
+        try:
+            version_id = version_id or self._version_with_etag(key, etag.strip('"'))
+            if not version_id:
+                return None
+            response = self._client.get_object(Bucket=self.bucket, Key=key, VersionId=version_id)
+        except ClientError as e:
+            if e.response["Error"]["Code"] in _GONE:
+                return None
+            raise
+        return self._read(key, response, max_bytes)
+
+    @staticmethod
+    def _read(key: str, response: Any, max_bytes: int) -> SourceObject:
         body = response["Body"]
         size = response.get("ContentLength", 0)
         if size > max_bytes:
@@ -44,6 +62,13 @@ class S3ArticleSource:
         if len(data) > max_bytes:
             raise ObjectTooLarge(len(data))
         return SourceObject(key=key, data=data, etag=response["ETag"].strip('"'), last_modified=response["LastModified"])
+
+    def _version_with_etag(self, key: str, etag: str) -> str | None:
+        response = self._client.list_object_versions(Bucket=self.bucket, Prefix=key, MaxKeys=50)
+        for version in response.get("Versions", []):
+            if version["Key"] == key and version["ETag"].strip('"') == etag and version.get("VersionId") != "null":
+                return version["VersionId"]
+        return None
 
     def exists(self, key: str) -> bool:
         try:
