@@ -131,9 +131,11 @@ class ArticleUpload(_Strict):
     updated_at: UtcDateTime | None = Field(default=None, description="Orders versions: older never overwrites newer.")
     id: ArticleId | None = Field(default=None, description="Default: the object key's file name, slugified.")
     slug: Slug | None = Field(default=None, description="Default: from the title; unique in the feed.")
-    author: Annotated[str, StringConstraints(strict=True, max_length=200)] | list[
-        Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]
-    ] | None = Field(default=None, max_length=20)
+    author: (
+        Annotated[str, StringConstraints(strict=True, max_length=200)]
+        | Annotated[list[Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]], Field(max_length=20)]
+        | None
+    ) = Field(default=None, description="One name or a list of at most 20.")
     section: Annotated[str, StringConstraints(strict=True, max_length=60)] | None = None
     summary: Annotated[str, StringConstraints(strict=True, max_length=1000)] | None = None
     tags: list[TagName] = Field(default_factory=list, max_length=50, description="Editorial tags (at most 50).")
