@@ -3,6 +3,7 @@ tests use the hand-written fakes in ``tests/fakes.py``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
@@ -44,6 +45,10 @@ class FeedReader(Protocol):
 
     def get_by_slug(self, slug: str) -> StoredArticle | None:
         """The article that owns ``slug`` (any status), or None if the slug is unknown."""
+        ...
+
+    def get_articles(self, ids: Sequence[str]) -> list[Article]:
+        """Whole articles for up to 100 ids (one BatchGetItem; any status). Unknown ids are left out."""
         ...
 
     def list_index(self, index: str, *, limit: int, after: str | None, now: datetime) -> IndexPage:
@@ -114,6 +119,10 @@ class FeedStore(FeedReader, Protocol):
     """The feed table as the ingest side sees it."""
 
     def get_record(self, article_id: str) -> ArticleRecord | None: ...
+
+    def slug_owner(self, slug: str) -> str | None:
+        """The id of the article that owns ``slug``, or None if it is free."""
+        ...
 
     def article_id_for_key(self, key: str) -> str | None: ...
 

@@ -38,6 +38,7 @@ from pressroom.text import slugify
 
 INCOMING_PREFIX = "incoming/"
 MAX_ATTEMPTS = 8
+MAX_SLUG_SUFFIX = 1000
 HEADLINE_WINDOW = 200
 NEIGHBOUR_DEPTH = 50
 PENDING_PROMO_WINDOW = 200
@@ -135,7 +136,8 @@ class Ingest:
                 return Result(verdict, obj.key, upload.id)
             if current and current.stored.deleted and not self.source.exists(obj.key):
                 return Result(Outcome.STALE, obj.key, upload.id, detail="the object was deleted after it was read")
-            slug = choose_slug(upload, current, taken)
+            base = preferred_slug(upload, current)
+            slug = choose_slug(base, taken)
             article = build_article(upload, clean, tags, related, slug=slug, updated_at=updated_at)
             index = index_names(article) if indexed else ()
             write = ArticleWrite(
@@ -152,6 +154,7 @@ class Ingest:
                 self.store.save(write)
             except SlugTaken:
                 taken.add(slug)
+                taken.update(self._taken_after(base, upload.id))
                 continue
             except ConcurrentChange:
                 continue
@@ -162,6 +165,17 @@ class Ingest:
             )
             return Result(outcome, obj.key, upload.id, detail=f"slug {slug}")
         raise ConcurrentChange(f"{upload.id}: still contended after {MAX_ATTEMPTS} attempts")
+
+    def _taken_after(self, base: str, article_id: str) -> set[str]:
+        """The run of suffixed slugs (``slug-2``, ``slug-3`` …) other articles own already (GetItems, no writes)."""
+        taken: set[str] = set()
+        for n in range(2, MAX_SLUG_SUFFIX):
+            candidate = f"{base}-{n}"
+            owner = self.store.slug_owner(candidate)
+            if owner is None or owner == article_id:
+                break
+            taken.add(candidate)
+        return taken
 
     def unpublish_deleted(self, key: str, deleted_at: datetime) -> Result:
         """The object is gone: take its article out of the feed (its id and slug stay known, for 410s)."""
@@ -259,11 +273,14 @@ def _second_key(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
-def choose_slug(upload: ArticleUpload, current: ArticleRecord | None, taken: set[str]) -> str:
-    """The editor's slug, else the one the article already has (URLs stay stable), else one from the title;
-    a clash with another article gets a numeric suffix."""
+def preferred_slug(upload: ArticleUpload, current: ArticleRecord | None) -> str:
+    """The editor's slug, else the one the article already has (URLs stay stable), else one from the title."""
     assert upload.id is not None
-    base = upload.slug or (current.stored.article.slug if current else None) or slugify(upload.title) or upload.id
+    return upload.slug or (current.stored.article.slug if current else None) or slugify(upload.title) or upload.id
+
+
+def choose_slug(base: str, taken: set[str]) -> str:
+    """``base``, or the first of ``base-2``, ``base-3`` … that no other article owns."""
     slug, n = base, 2
     while slug in taken:
         suffix = f"-{n}"

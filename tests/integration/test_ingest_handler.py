@@ -257,3 +257,13 @@ def test_delete_processed_before_the_upload_event_never_publishes(resources: Res
     removed = s3_record("incoming/early.json", bucket=resources.bucket, removed=True)
     assert run(lambda_context, notification(removed), notification(created)) == []
     assert feed(resources) == [] and DynamoDBFeed(resources.table).get_by_slug("deleted-early") is None
+
+
+def test_many_articles_with_one_headline_all_publish_under_suffixed_slugs(
+    resources: Resources, lambda_context: Any
+) -> None:
+    records = [put_article(resources.bucket, f"incoming/same-{n}.json", article("Popular headline")) for n in range(12)]
+    assert run(lambda_context, *(notification(r) for r in records)) == []
+    store = DynamoDBFeed(resources.table)
+    owners = {store.get_by_slug(s).article.id for s in ["popular-headline", *(f"popular-headline-{n}" for n in range(2, 13))]}  # type: ignore[union-attr]
+    assert owners == {f"same-{n}" for n in range(12)}

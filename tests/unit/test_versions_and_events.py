@@ -11,7 +11,7 @@ from pressroom.events import NotAnS3Notification, parse_notification
 from pressroom.models import Article, ArticleUpload
 from pressroom.ports import ArticleRecord, IndexHit, StoredArticle
 from pressroom.relating import headline_score, match_headline, rank_related
-from pressroom.services import Outcome, choose_slug, decide, version_key
+from pressroom.services import Outcome, choose_slug, decide, preferred_slug, version_key
 from tests.helpers import golden, notification, s3_record
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -49,11 +49,11 @@ def test_decide_after_deletion_republishes_the_same_or_a_newer_version_only() ->
 
 def test_slug_prefers_editor_then_existing_then_title_and_suffixes_clashes() -> None:
     upload = ArticleUpload(id="a", title="Big News!", body="b", published_at=T0)  # type: ignore[call-arg]
-    assert choose_slug(upload, None, set()) == "big-news"
-    assert choose_slug(upload, _record("v", slug="kept"), set()) == "kept"
-    assert choose_slug(upload, None, {"big-news", "big-news-2"}) == "big-news-3"
-    explicit = upload.model_copy(update={"slug": "chosen"})
-    assert choose_slug(explicit, _record("v", slug="kept"), set()) == "chosen"
+    assert preferred_slug(upload, None) == "big-news"
+    assert preferred_slug(upload, _record("v", slug="kept")) == "kept"
+    assert preferred_slug(upload.model_copy(update={"slug": "chosen"}), _record("v", slug="kept")) == "chosen"
+    assert choose_slug("big-news", set()) == "big-news"
+    assert choose_slug("big-news", {"big-news", "big-news-2"}) == "big-news-3"
 
 
 def test_promo_headlines_match_despite_case_accents_and_small_rewording() -> None:

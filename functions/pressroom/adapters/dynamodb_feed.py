@@ -21,6 +21,7 @@ entries are hidden by the key condition ``sk < now``. Every read is a GetItem or
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +105,24 @@ class DynamoDBFeed:
             pending_promos=tuple(p["S"] for p in item.get("pending_promos", {}).get("L", [])),
             deleted_at=item.get("deleted_at", {}).get("S"),
         )
+
+    def get_articles(self, ids: Sequence[str]) -> list[Article]:
+        keys = [{"pk": _s(f"ART#{article_id}"), "sk": _s(ARTICLE_SK)} for article_id in dict.fromkeys(ids)][:100]
+        items: list[dict[str, Any]] = []
+        request: dict[str, Any] = {self.table_name: {"Keys": keys, "ProjectionExpression": "doc"}}
+        for _ in range(5):
+            if not keys:
+                break
+            response = self._client.batch_get_item(RequestItems=request)
+            items.extend(response.get("Responses", {}).get(self.table_name, []))
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        return [Article.model_validate_json(zlib.decompress(item["doc"]["B"])) for item in items]
+
+    def slug_owner(self, slug: str) -> str | None:
+        item = self._get(f"SLUG#{slug}", "SLUG", consistent=True)
+        return item["article_id"]["S"] if item else None
 
     def article_id_for_key(self, key: str) -> str | None:
         item = self._get(f"SRC#{key}", "SRC", consistent=True)

@@ -1,0 +1,147 @@
+"""Response models of the read API (DESIGN.md "Read API"): what clients receive, converted explicitly from the
+domain models so that storage-only fields (status, versions) never leak and the OpenAPI document is exact."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pressroom.models import Article, ArticleSummary, Image, RelatedLink, Tag, article_url
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ArticleSummaryOut(_Out):
+    """An article in a list: everything but the body and the related links."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "harbour-lights",
+                    "slug": "harbour-lights-festival-returns-to-portmere",
+                    "url": "https://news.example.com/articles/harbour-lights-festival-returns-to-portmere",
+                    "title": "Harbour lights festival returns to Portmere",
+                    "summary": "The festival returns this weekend.",
+                    "published_at": "2026-11-25T09:30:00Z",
+                    "updated_at": "2026-11-25T09:30:00Z",
+                    "author": ["Ada Byron"],
+                    "section": "entertainment",
+                    "language": "en",
+                    "word_count": 412,
+                    "reading_time_minutes": 2,
+                    "tags": [{"name": "Portmere", "slug": "portmere", "kind": "place", "score": 0.9}],
+                    "image": None,
+                }
+            ]
+        },
+    )
+
+    id: str
+    slug: str
+    url: str = Field(description="Public URL of the article, built from the public base URL.")
+    title: str
+    summary: str
+    published_at: datetime = Field(description="RFC 3339, UTC.")
+    updated_at: datetime = Field(description="RFC 3339, UTC.")
+    author: list[str]
+    section: str | None
+    language: str
+    word_count: int = Field(ge=0)
+    reading_time_minutes: int = Field(ge=0)
+    tags: list[Tag] = Field(description="Best first.")
+    image: Image | None = None
+
+    @classmethod
+    def from_summary(cls, summary: ArticleSummary, base_url: str) -> ArticleSummaryOut:
+        data = summary.model_dump(include=set(cls.model_fields))
+        data["url"] = article_url(base_url, summary.slug)
+        return cls.model_validate(data)
+
+
+class ArticleOut(ArticleSummaryOut):
+    """A whole article."""
+
+    body: str = Field(description="Sanitised HTML.")
+    related: list[RelatedLink] = Field(description="Related links: editor links, resolved promos, computed.")
+    canonical_url: str | None = None
+
+    @classmethod
+    def from_article(cls, article: Article, base_url: str) -> ArticleOut:
+        served = article.with_urls(base_url)
+        return cls.model_validate(served.model_dump(include=set(cls.model_fields)))
+
+
+class ArticleList(_Out):
+    """A page of articles, newest first."""
+
+    items: list[ArticleSummaryOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page. Opaque and tamper-evident."
+    )
+
+
+ErrorCode = Literal[
+    "invalid_limit",
+    "invalid_cursor",
+    "invalid_filter",
+    "invalid_request",
+    "not_found",
+    "gone",
+    "method_not_allowed",
+    "internal_error",
+]
+
+
+class ErrorOut(_Out):
+    """Every error response: a stable machine code and a message saying what to fix."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [{"error": "invalid_limit", "message": "limit must be between 1 and 100"}]},
+    )
+
+    error: ErrorCode
+    message: str
+
+
+class JsonFeedAuthor(_Out):
+    name: str
+
+
+class JsonFeedItem(_Out):
+    """A JSON Feed 1.1 item (https://www.jsonfeed.org/version/1.1/)."""
+
+    id: str
+    url: str
+    title: str
+    content_html: str
+    summary: str
+    date_published: str = Field(description="RFC 3339.")
+    date_modified: str = Field(description="RFC 3339.")
+    authors: list[JsonFeedAuthor] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    language: str
+    image: str | None = None
+
+
+class JsonFeed(_Out):
+    """A JSON Feed 1.1 document."""
+
+    version: Literal["https://jsonfeed.org/version/1.1"] = "https://jsonfeed.org/version/1.1"
+    title: str
+    home_page_url: str
+    feed_url: str
+    description: str
+    language: str
+    items: list[JsonFeedItem]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
