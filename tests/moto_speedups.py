@@ -1,0 +1,99 @@
+"""Speed-ups of moto's DynamoDB *fake* for the large suites and benchmarks (the code under test is untouched).
+
+moto snapshots every table with ``copy.deepcopy`` before each TransactWriteItems (to roll back) and sorts every
+item of the table for each Query, so each call costs O(table size): a 2,000-upload burst would take an hour. Here
+the snapshot copies the item maps and items (what a transaction replaces or updates), and a Query looks at its own
+partition only, which is what DynamoDB does. Semantics are unchanged: conditions, rollback and results are moto's.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from moto.dynamodb.models import table as table_module
+from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
+
+
+class _CheapCopy:
+    """Stands in for the ``copy`` module inside moto's backend: cheap, still-independent table snapshots."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def __init__(self) -> None:
+        self.snapshots: dict[int, Any] | None = None
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        if not isinstance(value, table_module.Table):
+            return copy.deepcopy(value, memo)
+        if self.snapshots is not None and id(value) in self.snapshots:
+            return self.snapshots[id(value)]  # moto snapshots the table once per item; once per call is enough
+        snapshot = copy.copy(value)
+        snapshot.items = defaultdict(dict)
+        for hash_key, partition in value.items.items():
+            if isinstance(partition, dict):
+                snapshot.items[hash_key] = {rk: _copy_item(item) for rk, item in partition.items()}
+            else:
+                snapshot.items[hash_key] = _copy_item(partition)
+        if self.snapshots is not None:
+            self.snapshots[id(value)] = snapshot
+        return snapshot
+
+
+def _copy_item(item: Item) -> Item:
+    """A copy whose attribute map is its own (moto's updates replace attribute values, they never edit them)."""
+    clone = copy.copy(item)
+    clone.attrs = LimitedSizeDict()
+    dict.update(clone.attrs, item.attrs)
+    return clone
+
+
+@contextmanager
+def fast_moto_dynamodb() -> Iterator[None]:
+    from moto.dynamodb import models as backend_module
+
+    original_copy = backend_module.copy
+    original_query = table_module.Table.query
+
+    signature = inspect.signature(original_query)
+
+    def query(*args: Any, **kwargs: Any) -> Any:
+        arguments = signature.bind(*args, **kwargs).arguments
+        self, hash_key = arguments["self"], arguments["hash_key"]
+        if arguments.get("index_name") or hash_key is None or not self.range_key_attr:
+            return original_query(*args, **kwargs)
+        everything = self.items
+        own = defaultdict(dict)
+        if hash_key in everything:
+            own[hash_key] = everything[hash_key]
+        self.items = own
+        try:
+            return original_query(*args, **kwargs)
+        finally:
+            self.items = everything
+
+    cheap = _CheapCopy()
+    backend = backend_module.DynamoDBBackend
+    original_transact = backend.transact_write_items
+
+    def transact_write_items(self: Any, *args: Any, **kwargs: Any) -> Any:
+        cheap.snapshots = {}
+        try:
+            return original_transact(self, *args, **kwargs)
+        finally:
+            cheap.snapshots = None
+
+    backend_module.copy = cheap  # type: ignore[assignment]
+    backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    table_module.Table.query = query  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        backend_module.copy = original_copy
+        backend.transact_write_items = original_transact  # type: ignore[method-assign]
+        table_module.Table.query = original_query  # type: ignore[method-assign]
