@@ -30,7 +30,7 @@ lint: $(VENV)/.lint-installed  ## ruff, mypy, cfn-lint, bandit, checkov, pip-aud
 	$(BIN)/mypy
 	$(BIN)/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
 	$(BIN)/bandit -q -r functions infra
-	$(BIN)/checkov -q --compact --framework cloudformation -f template.yaml
+	$(BIN)/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
 	$(BIN)/pip-audit -r functions/requirements.txt
 	$(BIN)/actionlint
 

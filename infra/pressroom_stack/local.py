@@ -1,0 +1,387 @@
+"""The local stack: moto as the AWS endpoint, ``template.yaml`` deployed into it, the functions run in-process.
+
+``LocalStack(...).start()`` is what ``pressroom up`` runs; tests and benchmarks use it directly (``port=0``
+picks free ports). Only one local stack per process: moto's state and the handlers' environment are global.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+
+from pressroom_stack.apigw import ApiTarget, LocalApi, routes_of
+from pressroom_stack.deploy import DeployedStack, deploy
+from pressroom_stack.moto_gaps import DEFAULT_ACCOUNT_ID, Gap, apply_gaps, install_moto_extensions
+from pressroom_stack.names import ARTIFACTS_BUCKET, DEFAULT_STACK_NAME, STATE_KEY, local_session
+from pressroom_stack.poller import SqsMapping, SqsPoller
+from pressroom_stack.runtime import FunctionConfig, Handler, LocalFunction, import_handler
+from pressroom_stack.template import REPO_ROOT, TEMPLATE_PATH, load_template
+
+log = logging.getLogger("pressroom_stack.local")
+
+SAMPLES_DIR = REPO_ROOT / "examples" / "articles"
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+
+
+class LocalStackError(RuntimeError):
+    """The local stack could not start; the message says what to fix."""
+
+
+@dataclass
+class LocalStackConfig:
+    host: str = "127.0.0.1"
+    aws_port: int = 5000
+    api_port: int = 3000
+    stack_name: str = DEFAULT_STACK_NAME
+    region: str = "us-east-1"
+    stage: str = "dev"
+    template_path: Path = TEMPLATE_PATH
+    publish_samples: bool = True
+    samples_dir: Path = SAMPLES_DIR
+    retry_delay: int = 1
+    """Seconds before a failed SQS message is visible again (Lambda waits for the queue's visibility timeout)."""
+    cache_dir: Path | None = REPO_ROOT / ".local-stack"
+    """Where transformed templates are cached between starts (None: no cache)."""
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    """Handler overrides by function logical id or name; others are imported from the deployed ``Handler``."""
+
+
+@dataclass(frozen=True)
+class Timings:
+    moto: float
+    deploy: float
+    gaps: float
+    runtime: float
+    total: float
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+class LocalStack:
+    """Start with :meth:`start`, stop with :meth:`stop` (or use it as a context manager)."""
+
+    def __init__(self, config: LocalStackConfig | None = None, **overrides: Any) -> None:
+        self.config = config or LocalStackConfig(**overrides)
+        self.stack: DeployedStack | None = None
+        self.gaps: list[Gap] = []
+        self.functions: dict[str, LocalFunction] = {}
+        self.timings: Timings | None = None
+        self.published_samples: list[str] = []
+        self._moto: Any = None
+        self._api: LocalApi | None = None
+        self._pollers: list[SqsPoller] = []
+        self._saved_env: dict[str, str | None] = {}
+        self._resource_ids: dict[str, tuple[str, str]] = {}
+        self._session: boto3.Session | None = None
+        self._clients: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ public surface
+
+    @property
+    def endpoint_url(self) -> str:
+        if self._moto is None:
+            raise LocalStackError("the local stack is not started")
+        host, port = self._moto.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        if self._api is None:
+            raise LocalStackError("the local stack is not started")
+        return self._api.url
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        return dict(self.stack.outputs) if self.stack else {}
+
+    def session(self) -> boto3.Session:
+        """A session with the dummy credentials; shared, so service models are loaded once."""
+        if self._session is None:
+            self._session = local_session(self.config.region)
+        return self._session
+
+    def client(self, service: str) -> Any:
+        """A client of the local endpoint (cached; boto3 clients are thread-safe)."""
+        if service not in self._clients:
+            self._clients[service] = self.session().client(service, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+        return self._clients[service]
+
+    def physical_id(self, logical_id: str) -> str:
+        return self._resource_ids[logical_id][0]
+
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        cfg = self.config
+        started = time.perf_counter()
+        for port, flag in ((cfg.aws_port, "--aws-port"), (cfg.api_port, "--api-port")):
+            if port and not _port_free(cfg.host, port):
+                raise LocalStackError(f"port {port} on {cfg.host} is in use; stop what uses it or pass {flag}")
+        try:
+            self._start_moto()
+            moto_ready = time.perf_counter()
+            self._api = LocalApi(host=cfg.host, port=cfg.api_port)
+            self._set_env(
+                {
+                    **DUMMY_CREDENTIALS,
+                    "AWS_DEFAULT_REGION": cfg.region,
+                    "AWS_REGION": cfg.region,
+                    "AWS_ENDPOINT_URL": self.endpoint_url,
+                    "POWERTOOLS_TRACE_DISABLED": "true",
+                }
+            )
+            self.stack = self._deploy()
+            deployed = time.perf_counter()
+            self.gaps = self._apply_gaps()
+            gaps_done = time.perf_counter()
+            self._start_runtime()
+            self._write_state()
+            if cfg.publish_samples:
+                self.published_samples = self.publish_samples()
+            ready = time.perf_counter()
+        except BaseException:
+            self.stop()
+            raise
+        self.timings = Timings(
+            moto=moto_ready - started,
+            deploy=deployed - moto_ready,
+            gaps=gaps_done - deployed,
+            runtime=ready - gaps_done,
+            total=ready - started,
+        )
+
+    def stop(self) -> None:
+        for poller in self._pollers:
+            poller.stop()
+        self._pollers.clear()
+        if self._api is not None:
+            self._api.stop()
+            self._api = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        self._clients.clear()
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env.clear()
+
+    # ------------------------------------------------------------------ steps
+
+    def _start_moto(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # moto warns about every type its CloudFormation skips, on each parse; the gap report says it once.
+        logging.getLogger("moto").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", message="Tried to parse .* not supported by moto", category=UserWarning)
+        warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
+        install_moto_extensions()
+        self._moto = ThreadedMotoServer(ip_address=self.config.host, port=self.config.aws_port, verbose=False)
+        self._moto.start()
+        requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
+
+    def _set_env(self, values: Mapping[str, str]) -> None:
+        for name, value in values.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+
+    def _deploy(self) -> DeployedStack:
+        cfg = self.config
+        with _quiet_moto():
+            return deploy(
+                load_template(cfg.template_path),
+                stack_name=cfg.stack_name,
+                artifacts_bucket=ARTIFACTS_BUCKET,
+                parameters={"Stage": cfg.stage, "PublicBaseUrl": self.api_url},
+                region=cfg.region,
+                session=self.session(),
+                endpoint_url=self.endpoint_url,
+                base_dir=cfg.template_path.parent,
+                cache_dir=cfg.cache_dir,
+            )
+
+    def _apply_gaps(self) -> list[Gap]:
+        assert self.stack is not None
+        cfn = self.client("cloudformation")
+        resources = cfn.describe_stack_resources(StackName=self.config.stack_name)["StackResources"]
+        self._resource_ids = {
+            r["LogicalResourceId"]: (r["PhysicalResourceId"], r["ResourceType"])
+            for r in resources
+            if "LogicalResourceId" in r and "PhysicalResourceId" in r
+        }
+        with _quiet_moto():
+            return apply_gaps(
+                self.stack.template,
+                self.config.stack_name,
+                session=self.session(),
+                endpoint_url=self.endpoint_url,
+                region=self.config.region,
+                account_id=DEFAULT_ACCOUNT_ID,
+            )
+
+    def _handler_for(self, logical_id: str, config: FunctionConfig) -> Handler:
+        overrides = self.config.handlers
+        if logical_id in overrides:
+            return overrides[logical_id]
+        if config.name in overrides:
+            return overrides[config.name]
+        return import_handler(config.handler)
+
+    def _start_runtime(self) -> None:
+        lam, sqs = self.client("lambda"), self.client("sqs")
+        by_logical = {
+            logical: FunctionConfig.fetch(lam, physical)
+            for logical, (physical, rtype) in self._resource_ids.items()
+            if rtype == "AWS::Lambda::Function"
+        }
+        self._set_env(_merged_environment(by_logical.values()))
+        self.functions = {
+            config.name: LocalFunction(config, self._handler_for(logical, config))
+            for logical, config in by_logical.items()
+        }
+        for function in self.functions.values():
+            for mapping in SqsMapping.for_function(lam, sqs, function.name):
+                poller = SqsPoller(sqs=sqs, mapping=mapping, function=function, retry_delay=self.config.retry_delay)
+                poller.start()
+                self._pollers.append(poller)
+        apigw = self.client("apigateway")
+        for physical, rtype in self._resource_ids.values():
+            if rtype != "AWS::ApiGateway::RestApi":
+                continue
+            stages = apigw.get_stages(restApiId=physical).get("item", [])
+            routes = routes_of(apigw, physical)
+            assert self._api is not None
+            self._api.target = ApiTarget(
+                rest_api_id=physical,
+                stage=stages[0]["stageName"] if stages else self.config.stage,
+                account_id=DEFAULT_ACCOUNT_ID,
+                routes=routes,
+                functions={r.function_name: self.functions[r.function_name] for r in routes},
+            )
+        assert self._api is not None
+        self._api.start()
+
+    def _write_state(self) -> None:
+        state = {"stack_name": self.config.stack_name, "api_url": self.api_url, "endpoint_url": self.endpoint_url}
+        self.client("s3").put_object(Bucket=ARTIFACTS_BUCKET, Key=STATE_KEY, Body=json.dumps(state).encode())
+
+    def publish_samples(self) -> list[str]:
+        """Upload the sample articles to ``incoming/``; returns their keys."""
+        folder = self.config.samples_dir
+        if not folder.is_dir():
+            return []
+        s3, bucket = self.client("s3"), self.outputs["ArticlesBucketName"]
+        keys = []
+        for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".json", ".txt")):
+            key = f"incoming/{path.name}"
+            s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
+            keys.append(key)
+        return keys
+
+    def summary(self) -> str:
+        """What ``pressroom up`` prints: endpoints, outputs, gaps, and an upload command to copy."""
+        bucket = self.outputs.get("ArticlesBucketName", "<bucket>")
+        lines = [
+            f"Local AWS (moto)   {self.endpoint_url}   region {self.config.region}, dummy credentials",
+            f"Local API          {self.api_url}   (stage {self.config.stage}; try {self.api_url}/articles)",
+            "",
+            f"Stack {self.config.stack_name} outputs:",
+            *(f"  {k:<20} {v}" for k, v in self.outputs.items()),
+            "",
+            "Applied what moto's CloudFormation skips:",
+            *(f"  {gap}" for gap in self.gaps),
+            "",
+            "Functions (run in-process, environment from their deployed configuration):",
+            *(f"  {f.name:<20} {f.config.handler}" for f in self.functions.values()),
+            "",
+            "Upload an article:",
+            f"  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url {self.endpoint_url} "
+            f"--region {self.config.region} s3 cp article.json s3://{bucket}/incoming/",
+            f"  pressroom publish article.json --endpoint-url {self.endpoint_url}",
+        ]
+        if self.published_samples:
+            lines += ["", f"Published {len(self.published_samples)} sample articles from {self.config.samples_dir}"]
+        if self.timings:
+            t = self.timings
+            lines += [
+                "",
+                f"Ready in {t.total:.1f} s (moto {t.moto:.1f}, deploy {t.deploy:.1f}, gaps {t.gaps:.1f}, "
+                f"functions and samples {t.runtime:.1f})",
+            ]
+        return "\n".join(lines)
+
+
+def _merged_environment(functions: Iterator[FunctionConfig] | Any) -> dict[str, str]:
+    """One environment for every in-process function; a variable with two different values is an error."""
+    merged: dict[str, str] = {}
+    for config in functions:
+        for name, value in config.environment.items():
+            if name in merged and merged[name] != value:
+                raise LocalStackError(
+                    f"{name} differs between functions ({merged[name]!r} vs {value!r}); in-process functions share "
+                    "one environment, so give it the same value or different names"
+                )
+            merged[name] = value
+    return merged
+
+
+@contextlib.contextmanager
+def _quiet_moto() -> Iterator[None]:
+    """moto warns about every type its CloudFormation skips; the gap report says it once, better."""
+    moto_log = logging.getLogger("moto")
+    level = moto_log.level
+    moto_log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        moto_log.setLevel(level)
+
+
+def wait_until(predicate: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.1) -> Any:
+    """Poll ``predicate`` until it returns something truthy; returns it, or raises TimeoutError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"condition not met within {timeout:.0f} s")
+        time.sleep(interval)

@@ -1,0 +1,354 @@
+"""What moto's CloudFormation leaves out, filled in from the template's own definitions.
+
+moto creates most of the stack but skips some resource types (bucket and queue policies, alarms, API stages …)
+and some properties of the types it does create (bucket notifications, public access block, table TTL …).
+:func:`apply_gaps` walks the transformed template after ``CreateStack`` and applies each of them through the
+ordinary AWS APIs, with the intrinsic functions resolved the way moto resolved the rest of the stack. Every gap
+yields one :class:`Gap` line for the start-up report, applied or not (and then why not).
+
+:func:`install_moto_extensions` teaches moto's ``AWS::ApiGateway::RestApi`` to import its OpenAPI ``Body`` (the
+routes SAM generates), without which moto refuses the API's deployment. It must run in the process that hosts
+moto (``mock_aws`` or ``ThreadedMotoServer``), before the stack is created.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+
+# Resource types that moto's CloudFormation (5.x) does not create at all; the deploy rehearsal asserts this list
+# against moto's own model map so it cannot go stale.
+TYPES_MOTO_CANNOT_CREATE = frozenset(
+    {
+        "AWS::S3::BucketPolicy",
+        "AWS::SQS::QueuePolicy",
+        "AWS::CloudWatch::Alarm",
+        "AWS::ApiGateway::Stage",
+        "AWS::ApiGateway::Account",
+        "AWS::SNS::Subscription",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One thing moto's CloudFormation skipped, and what the local stack did about it."""
+
+    logical_id: str
+    what: str
+    applied: bool
+    detail: str
+
+    def __str__(self) -> str:
+        state = "applied" if self.applied else "not emulated"
+        return f"{self.logical_id} {self.what}: {state} - {self.detail}"
+
+
+@dataclass(frozen=True)
+class _Context:
+    clients: Callable[[str], Any]
+    resolve: Callable[[Any], Any]
+    physical_id: Callable[[str], str]
+
+
+_Applier = Callable[[str, dict[str, Any], _Context], Gap]
+
+
+# ---------------------------------------------------------------------------------------------- moto extension
+
+
+def install_moto_extensions() -> None:
+    """Make moto's CloudFormation import ``AWS::ApiGateway::RestApi`` ``Body`` routes (idempotent)."""
+    from moto.apigateway import models as apigw
+
+    if getattr(apigw.RestAPI, "_pressroom_body_import", False):
+        return
+    original = apigw.RestAPI.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_with_body(
+        cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+    ) -> Any:
+        api = original(cls, resource_name, cloudformation_json, account_id, region_name, **kw)
+        body = cloudformation_json.get("Properties", {}).get("Body")
+        if isinstance(body, dict):
+            _import_openapi_routes(apigw.apigateway_backends[account_id][region_name], api.id, body)
+        return api
+
+    apigw.RestAPI.create_from_cloudformation_json = classmethod(create_with_body)  # type: ignore[method-assign,assignment]
+    apigw.RestAPI._pressroom_body_import = True  # type: ignore[attr-defined]
+
+
+def _import_openapi_routes(backend: Any, api_id: str, body: dict[str, Any]) -> None:
+    api = backend.get_rest_api(api_id)
+    for path, operations in sorted(body.get("paths", {}).items()):
+        resource = api.get_resource_for_path("/")
+        prefix = ""
+        for part in [p for p in path.split("/") if p]:
+            prefix += "/" + part
+            resource = api.get_resource_for_path(prefix) or backend.create_resource(api_id, resource.id, part)
+        for verb, operation in operations.items():
+            method = "ANY" if verb == "x-amazon-apigateway-any-method" else verb.upper()
+            backend.put_method(api_id, resource.id, method, "NONE")
+            integration = operation.get("x-amazon-apigateway-integration")
+            if integration:
+                backend.put_integration(
+                    function_id=api_id,
+                    resource_id=resource.id,
+                    method_type=method,
+                    integration_type=integration.get("type", "aws_proxy").upper(),
+                    uri=integration.get("uri"),
+                    integration_method=integration.get("httpMethod", "POST"),
+                )
+
+
+# ---------------------------------------------------------------------------------------------- gap appliers
+
+
+def _over_plain_http(document: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``document`` without the statements that deny requests made without TLS: the local endpoint is plain HTTP
+    and moto enforces bucket policies, so they would deny everything. Returns the dropped statements' Sids."""
+    statements = document.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    kept, dropped = [], []
+    for statement in statements:
+        condition = json.dumps(statement.get("Condition", {}))
+        if statement.get("Effect") == "Deny" and "aws:SecureTransport" in condition:
+            dropped.append(statement.get("Sid", "unnamed"))
+        else:
+            kept.append(statement)
+    return {**document, "Statement": kept}, dropped
+
+
+def _dropped_note(dropped: list[str]) -> str:
+    return f"; without {', '.join(dropped)} (the local endpoint is plain HTTP)" if dropped else ""
+
+
+def _bucket_policy(logical_id: str, props: dict[str, Any], ctx: _Context) -> Gap:
+    document, dropped = _over_plain_http(props["PolicyDocument"])
+    if not document["Statement"]:
+        return Gap(logical_id, "AWS::S3::BucketPolicy", False, "only TLS-only statements; the local endpoint is HTTP")
+    ctx.clients("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(document))
+    return Gap(
+        logical_id, "AWS::S3::BucketPolicy", True, f"PutBucketPolicy on {props['Bucket']}{_dropped_note(dropped)}"
+    )
+
+
+def _queue_policy(logical_id: str, props: dict[str, Any], ctx: _Context) -> Gap:
+    document, dropped = _over_plain_http(props["PolicyDocument"])
+    names = ", ".join(url.rsplit("/", 1)[-1] for url in props["Queues"])
+    if not document["Statement"]:
+        return Gap(logical_id, "AWS::SQS::QueuePolicy", False, "only TLS-only statements; the local endpoint is HTTP")
+    sqs = ctx.clients("sqs")
+    for queue_url in props["Queues"]:
+        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(document)})
+    return Gap(
+        logical_id, "AWS::SQS::QueuePolicy", True, f"SetQueueAttributes Policy on {names}{_dropped_note(dropped)}"
+    )
+
+
+def _alarm(logical_id: str, props: dict[str, Any], ctx: _Context) -> Gap:
+    args = {k: v for k, v in props.items() if k != "AlarmName"}
+    args["AlarmName"] = props.get("AlarmName", logical_id)
+    for numeric in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
+        if numeric in args:
+            args[numeric] = int(args[numeric])
+    args["Threshold"] = float(args.get("Threshold", 0))
+    ctx.clients("cloudwatch").put_metric_alarm(**args)
+    return Gap(logical_id, "AWS::CloudWatch::Alarm", True, f"PutMetricAlarm {args['AlarmName']} (not evaluated)")
+
+
+def _api_stage(logical_id: str, props: dict[str, Any], ctx: _Context) -> Gap:
+    apigw = ctx.clients("apigateway")
+    apigw.create_stage(
+        restApiId=props["RestApiId"],
+        stageName=props["StageName"],
+        deploymentId=props["DeploymentId"],
+        tracingEnabled=bool(props.get("TracingEnabled", False)),
+        variables=props.get("Variables", {}),
+    )
+    return Gap(
+        logical_id,
+        "AWS::ApiGateway::Stage",
+        True,
+        f"CreateStage {props['StageName']}; throttling and access logs are not emulated by the local API",
+    )
+
+
+def _event_source_mapping(logical_id: str, props: dict[str, Any], ctx: _Context) -> Gap:
+    ctx.clients("lambda").update_event_source_mapping(UUID=ctx.physical_id(logical_id), Enabled=False)
+    return Gap(
+        logical_id,
+        "AWS::Lambda::EventSourceMapping",
+        True,
+        "disabled in moto (it would run the function in Docker); the local poller runs it in-process "
+        f"with this mapping's settings (BatchSize {props.get('BatchSize', 10)})",
+    )
+
+
+def _api_account(logical_id: str, props: dict[str, Any], ctx: _Context) -> Gap:
+    return Gap(logical_id, "AWS::ApiGateway::Account", False, "account-wide logging role; no local effect")
+
+
+def _subscription(logical_id: str, props: dict[str, Any], ctx: _Context) -> Gap:
+    ctx.clients("sns").subscribe(TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"])
+    return Gap(logical_id, "AWS::SNS::Subscription", True, f"Subscribe {props['Protocol']} (nothing is delivered)")
+
+
+# Event source mappings come first: moto would start invoking as soon as a notification reaches the queue.
+_TYPE_APPLIERS: dict[str, _Applier] = {
+    "AWS::Lambda::EventSourceMapping": _event_source_mapping,
+    "AWS::S3::BucketPolicy": _bucket_policy,
+    "AWS::SQS::QueuePolicy": _queue_policy,
+    "AWS::CloudWatch::Alarm": _alarm,
+    "AWS::ApiGateway::Stage": _api_stage,
+    "AWS::ApiGateway::Account": _api_account,
+    "AWS::SNS::Subscription": _subscription,
+}
+
+
+def _bucket_notifications(bucket: str, value: dict[str, Any], ctx: _Context) -> str:
+    def filter_rules(entry: dict[str, Any]) -> dict[str, Any]:
+        rules = entry.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+        return {"Filter": {"Key": {"FilterRules": rules}}} if rules else {}
+
+    config = {
+        "QueueConfigurations": [
+            {"QueueArn": q["Queue"], "Events": [q["Event"]], **filter_rules(q)}
+            for q in value.get("QueueConfigurations", [])
+        ],
+        "TopicConfigurations": [
+            {"TopicArn": t["Topic"], "Events": [t["Event"]], **filter_rules(t)}
+            for t in value.get("TopicConfigurations", [])
+        ],
+        "LambdaFunctionConfigurations": [
+            {"LambdaFunctionArn": f["Function"], "Events": [f["Event"]], **filter_rules(f)}
+            for f in value.get("LambdaConfigurations", [])
+        ],
+    }
+    ctx.clients("s3").put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration={k: v for k, v in config.items() if v}
+    )
+    events = sorted({e for group in config.values() for entry in group for e in entry["Events"]})
+    return f"PutBucketNotificationConfiguration ({', '.join(events)})"
+
+
+def _public_access_block(bucket: str, value: dict[str, Any], ctx: _Context) -> str:
+    ctx.clients("s3").put_public_access_block(
+        Bucket=bucket, PublicAccessBlockConfiguration={k: bool(v) for k, v in value.items()}
+    )
+    return "PutPublicAccessBlock"
+
+
+def _ownership(bucket: str, value: dict[str, Any], ctx: _Context) -> str:
+    ctx.clients("s3").put_bucket_ownership_controls(Bucket=bucket, OwnershipControls=value)
+    return "PutBucketOwnershipControls"
+
+
+def _ttl(table: str, value: dict[str, Any], ctx: _Context) -> str:
+    spec = {"AttributeName": value["AttributeName"], "Enabled": bool(value.get("Enabled", True))}
+    ctx.clients("dynamodb").update_time_to_live(TableName=table, TimeToLiveSpecification=spec)
+    return f"UpdateTimeToLive on {value['AttributeName']!r} (moto stores it, never expires items)"
+
+
+def _pitr(table: str, value: dict[str, Any], ctx: _Context) -> str:
+    enabled = bool(value.get("PointInTimeRecoveryEnabled", False))
+    ctx.clients("dynamodb").update_continuous_backups(
+        TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": enabled}
+    )
+    return "UpdateContinuousBackups"
+
+
+def _plain(value: Any) -> Any:
+    """Resolved template data with moto models (a ``Ref`` to a type without a physical id) replaced by their id."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(getattr(value, "physical_resource_id", None) or value.id)
+
+
+_PropertyApplier = Callable[[str, Any, _Context], str]
+_NOT_EMULATED = "not emulated"
+
+# (type, property) -> applier, or the reason it is not applied locally.
+_PROPERTY_GAPS: dict[tuple[str, str], _PropertyApplier | str] = {
+    ("AWS::S3::Bucket", "NotificationConfiguration"): _bucket_notifications,
+    ("AWS::S3::Bucket", "PublicAccessBlockConfiguration"): _public_access_block,
+    ("AWS::S3::Bucket", "OwnershipControls"): _ownership,
+    ("AWS::S3::Bucket", "VersioningConfiguration"): (
+        "moto sends no ObjectRemoved event for deletes in a versioned bucket (AWS sends DeleteMarkerCreated), "
+        "so the local bucket stays unversioned and deletes notify as ObjectRemoved:Delete"
+    ),
+    ("AWS::S3::Bucket", "LifecycleConfiguration"): "lifecycle rules never run locally",
+    ("AWS::DynamoDB::Table", "TimeToLiveSpecification"): _ttl,
+    ("AWS::DynamoDB::Table", "PointInTimeRecoverySpecification"): _pitr,
+    ("AWS::Lambda::Function", "TracingConfig"): "no X-Ray daemon locally; Powertools Tracer is a no-op off Lambda",
+    ("AWS::Lambda::Function", "Architectures"): "functions run in-process on the host's Python and CPU",
+}
+
+
+def apply_gaps(
+    transformed: Mapping[str, Any],
+    stack_name: str,
+    *,
+    session: boto3.Session,
+    endpoint_url: str | None = None,
+    region: str = "us-east-1",
+    account_id: str = DEFAULT_ACCOUNT_ID,
+) -> list[Gap]:
+    """Apply what moto's CloudFormation skipped for stack ``stack_name`` created from ``transformed``.
+
+    Must run in the process hosting moto: intrinsic functions are resolved with moto's own resource map.
+    """
+    from moto.cloudformation.models import cloudformation_backends
+    from moto.cloudformation.parsing import clean_json
+
+    stack = cloudformation_backends[account_id][region].get_stack(stack_name)
+    resource_map = stack.resource_map
+    cache: dict[str, Any] = {}
+
+    def clients(service: str) -> Any:
+        if service not in cache:
+            cache[service] = session.client(service, region_name=region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+        return cache[service]
+
+    def physical_id(logical_id: str) -> str:
+        return str(getattr(resource_map[logical_id], "physical_resource_id", ""))
+
+    def resolve(value: Any) -> Any:
+        return _plain(clean_json(value, resource_map))
+
+    ctx = _Context(clients, resolve, physical_id)
+    gaps: list[Gap] = []
+    order = list(_TYPE_APPLIERS)
+    resources = sorted(
+        transformed["Resources"].items(),
+        key=lambda item: order.index(item[1]["Type"]) if item[1]["Type"] in order[:1] else len(order),
+    )
+    for logical_id, resource in resources:
+        condition = resource.get("Condition")
+        if condition and not resource_map.lazy_condition_map[condition]:
+            continue
+        rtype = resource["Type"]
+        if rtype in _TYPE_APPLIERS:
+            props = ctx.resolve(resource.get("Properties", {}))
+            gaps.append(_TYPE_APPLIERS[rtype](logical_id, props, ctx))
+            continue
+        for (gap_type, prop), applier in _PROPERTY_GAPS.items():
+            if gap_type != rtype or prop not in resource.get("Properties", {}):
+                continue
+            what = f"{rtype}.{prop}"
+            if isinstance(applier, str):
+                gaps.append(Gap(logical_id, what, False, applier))
+            else:
+                detail = applier(physical_id(logical_id), ctx.resolve(resource["Properties"][prop]), ctx)
+                gaps.append(Gap(logical_id, what, True, detail))
+    return gaps

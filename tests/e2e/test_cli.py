@@ -1,0 +1,110 @@
+"""The ``pressroom`` CLI: exit codes (0 ok, 1 failure, 2 usage), ``Error:`` messages, and publish/feed through
+the running local stack found by stack name at its endpoint URL."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pressroom_stack.cli import main
+from pressroom_stack.local import LocalStack, free_port
+
+pytestmark = pytest.mark.e2e
+
+VALID = {
+    "title": "Kestrel Rovers knock out the cup holders",
+    "body": "Kestrel Rovers beat Portmere City 2-1 on Saturday.\n\nThe winner came in the final minute.",
+    "published_at": "2026-11-21T18:00:00Z",
+}
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write(folder: Path, name: str, content: object) -> Path:
+    path = folder / name
+    path.write_text(json.dumps(content) if not isinstance(content, str) else content, encoding="utf-8")
+    return path
+
+
+def test_validate_prints_ok_or_each_error_and_sets_the_exit_code(runner: CliRunner, tmp_path: Path) -> None:
+    good = write(tmp_path, "good.json", VALID)
+    bad = write(tmp_path, "bad.json", {**VALID, "title": "", "colour": "red"})
+    ok = runner.invoke(main, ["validate", str(good)])
+    assert ok.exit_code == 0 and ok.output == f"{good}: ok\n"
+    mixed = runner.invoke(main, ["validate", str(good), str(bad)])
+    assert mixed.exit_code == 1
+    lines = mixed.stdout.splitlines()
+    assert f"{good}: ok" in lines
+    assert any(line.startswith(f"{bad}: title: ") for line in lines)
+    assert any(line.startswith(f"{bad}: colour: ") for line in lines)
+
+
+def test_usage_errors_exit_2(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(main, ["validate"]).exit_code == 2
+    assert runner.invoke(main, ["validate", str(tmp_path / "missing.json")]).exit_code == 2
+    assert runner.invoke(main, ["feed", "--format", "yaml"]).exit_code == 2
+
+
+def test_schema_prints_the_upload_json_schema(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert {"title", "body", "published_at"} <= set(schema["properties"]) | {"published_at"}
+
+
+def test_an_unreachable_stack_is_an_error_saying_what_to_do(runner: CliRunner, tmp_path: Path) -> None:
+    article = write(tmp_path, "a.json", VALID)
+    result = runner.invoke(main, ["publish", str(article), "--endpoint-url", f"http://127.0.0.1:{free_port()}"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot reach")
+    assert "pressroom up" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def pressroom(*args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI in its own process, as a user runs it (the in-process functions print to this process's stdout)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pressroom_stack.cli", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_publish_reports_published_and_rejected_articles(local_stack: LocalStack, tmp_path: Path) -> None:
+    slug = f"cup-upset-{uuid.uuid4().hex[:6]}"
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    write(folder, f"{slug}.json", {**VALID, "slug": slug})
+    bad = write(folder, f"bad-{slug}.json", {**VALID, "published_at": "someday"})
+    result = pressroom("publish", str(folder), "--endpoint-url", local_stack.endpoint_url, "--no-validate")
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout
+    assert f"-> {local_stack.api_url}/articles/{slug}" in out
+    assert f"rejected  {bad}" in out
+    assert f"{bad}: published_at: " in out
+
+
+def test_publish_with_local_validation_skips_invalid_files(local_stack: LocalStack, tmp_path: Path) -> None:
+    bad = write(tmp_path, "invalid.json", {"title": "x"})
+    result = pressroom("publish", str(bad), "--endpoint-url", local_stack.endpoint_url)
+    assert result.returncode == 1
+    assert f"invalid   {bad} (not uploaded)" in result.stdout
+
+
+def test_feed_reads_the_local_api_in_each_format(local_stack: LocalStack) -> None:
+    endpoint = ("--endpoint-url", local_stack.endpoint_url)
+    as_json = pressroom("feed", *endpoint, "--limit", "1")
+    assert as_json.returncode == 0, as_json.stderr
+    assert len(json.loads(as_json.stdout)["items"]) <= 1
+    rss = pressroom("feed", "--format", "rss", *endpoint, "--limit", "1")
+    assert rss.returncode == 0
+    assert len(ET.fromstring(rss.stdout.encode()).findall("channel/item")) <= 1
+    atom = pressroom("feed", "--format", "atom", *endpoint)
+    assert atom.returncode == 0 and "http://www.w3.org/2005/Atom" in atom.stdout

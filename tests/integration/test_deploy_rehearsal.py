@@ -1,0 +1,258 @@
+"""Deploy rehearsal: template.yaml packaged, transformed and created through moto's CloudFormation, as the local
+stack does it. Every resource of the transformed template must exist in the created stack, or be of a type on the
+explicit list of types moto cannot create (and then the local stack applies it itself)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote_plus
+
+import boto3
+import pytest
+from moto import mock_aws
+from pressroom_stack.deploy import DeployedStack, deploy, package_template, zip_directory
+from pressroom_stack.moto_gaps import TYPES_MOTO_CANNOT_CREATE, Gap, apply_gaps, install_moto_extensions
+from pressroom_stack.template import CONTRACT_OUTPUTS, REPO_ROOT, load_template
+
+pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")]
+
+REGION = "us-east-1"
+STACK = "pressroom"
+
+
+@pytest.fixture(scope="module")
+def aws_credentials() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+        }.items():
+            mp.setenv(name, value)
+        mp.delenv("AWS_ENDPOINT_URL", raising=False)
+        mp.delenv("AWS_PROFILE", raising=False)
+        yield
+
+
+@pytest.fixture(scope="module")
+def rehearsal(aws_credentials: None) -> Iterator[tuple[DeployedStack, list[Gap]]]:
+    install_moto_extensions()
+    with mock_aws():
+        session = boto3.Session(region_name=REGION)
+        stack = deploy(
+            load_template(),
+            stack_name=STACK,
+            artifacts_bucket="pressroom-rehearsal-artifacts",
+            parameters={"Stage": "dev", "PublicBaseUrl": ""},
+            region=REGION,
+            session=session,
+        )
+        gaps = apply_gaps(stack.template, STACK, session=session, region=REGION)
+        yield stack, gaps
+
+
+@pytest.fixture(scope="module")
+def stack(rehearsal: tuple[DeployedStack, list[Gap]]) -> DeployedStack:
+    return rehearsal[0]
+
+
+@pytest.fixture(scope="module")
+def gaps(rehearsal: tuple[DeployedStack, list[Gap]]) -> list[Gap]:
+    return rehearsal[1]
+
+
+def client(service: str) -> Any:
+    return boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
+
+
+def drain(queue_url: str) -> None:
+    """Empty a queue (moto allows one PurgeQueue a minute, like SQS)."""
+    sqs = client("sqs")
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+        "Messages", []
+    ):
+        for message in messages:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def created_resources() -> dict[str, str]:
+    listed = client("cloudformation").describe_stack_resources(StackName=STACK)["StackResources"]
+    # moto lists the resources it skipped as empty entries
+    return {r["LogicalResourceId"]: r["ResourceType"] for r in listed if "LogicalResourceId" in r}
+
+
+def test_the_stack_is_created(stack: DeployedStack) -> None:
+    status = client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"]
+    assert status == "CREATE_COMPLETE"
+
+
+def test_every_resource_of_the_template_exists_or_is_a_type_moto_cannot_create(stack: DeployedStack) -> None:
+    created = created_resources()
+    missing = {
+        logical_id: resource["Type"]
+        for logical_id, resource in stack.template["Resources"].items()
+        if logical_id not in created and "Condition" not in resource
+    }
+    assert set(missing.values()) <= TYPES_MOTO_CANNOT_CREATE, f"not created by moto: {missing}"
+    for logical_id, rtype in created.items():
+        assert stack.template["Resources"][logical_id]["Type"] == rtype
+
+
+def test_the_list_of_types_moto_cannot_create_is_exact(stack: DeployedStack) -> None:
+    from moto.cloudformation.parsing import get_model_map
+
+    assert not TYPES_MOTO_CANNOT_CREATE & set(get_model_map()), "moto learned a type: take it off the list"
+    in_template = {r["Type"] for r in stack.template["Resources"].values()}
+    assert TYPES_MOTO_CANNOT_CREATE <= in_template, "the list names a type the template does not use"
+
+
+def test_each_resource_moto_skips_is_applied_or_reported(stack: DeployedStack, gaps: list[Gap]) -> None:
+    reported = {gap.logical_id for gap in gaps}
+    skipped = {
+        logical_id
+        for logical_id, resource in stack.template["Resources"].items()
+        if resource["Type"] in TYPES_MOTO_CANNOT_CREATE and "Condition" not in resource
+    }
+    assert skipped <= reported
+    assert len({(g.logical_id, g.what) for g in gaps}) == len(gaps), "each gap is reported once"
+
+
+def test_outputs_of_the_contract_are_present_and_point_at_real_resources(stack: DeployedStack) -> None:
+    outputs = {
+        o["OutputKey"]: o["OutputValue"]
+        for o in client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]["Outputs"]
+    }
+    assert set(CONTRACT_OUTPUTS) <= set(outputs)
+    assert outputs == stack.outputs
+    client("s3").head_bucket(Bucket=outputs["ArticlesBucketName"])
+    assert outputs["ArticlesBucketName"] == f"{STACK}-articles-123456789012-{REGION}"
+    assert client("dynamodb").describe_table(TableName=outputs["FeedTableName"])["Table"]["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    for name in ("IngestQueueUrl", "DeadLetterQueueUrl"):
+        client("sqs").get_queue_attributes(QueueUrl=outputs[name], AttributeNames=["QueueArn"])
+    assert outputs["ApiUrl"].startswith("https://") and outputs["ApiUrl"].endswith(".amazonaws.com/dev")
+
+
+def test_functions_get_the_environment_the_handlers_read(stack: DeployedStack) -> None:
+    lam = client("lambda")
+    ingest = lam.get_function_configuration(FunctionName=f"{STACK}-ingest")
+    api = lam.get_function_configuration(FunctionName=f"{STACK}-api")
+    assert ingest["Handler"] == "pressroom.handlers.ingest.handler"
+    assert api["Handler"] == "pressroom.handlers.api.handler"
+    ingest_env, api_env = ingest["Environment"]["Variables"], api["Environment"]["Variables"]
+    assert ingest_env["TABLE_NAME"] == api_env["TABLE_NAME"] == stack.outputs["FeedTableName"]
+    assert ingest_env["BUCKET_NAME"] == stack.outputs["ArticlesBucketName"]
+    assert api_env["PUBLIC_BASE_URL"] == ""
+    assert api_env["CORS_ALLOW_ORIGINS"] == "*"
+    for env in (ingest_env, api_env):
+        assert {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"} <= set(env)
+
+
+def test_ingest_event_source_mapping_has_the_template_settings(stack: DeployedStack) -> None:
+    (mapping,) = client("lambda").list_event_source_mappings(FunctionName=f"{STACK}-ingest")["EventSourceMappings"]
+    assert mapping["BatchSize"] == 10
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] >= 2
+    assert mapping["State"] == "Disabled", "moto's own invoker (Docker) must be off; the local poller runs it"
+
+
+def test_queue_redrive_and_policy_are_in_place(stack: DeployedStack) -> None:
+    attributes = client("sqs").get_queue_attributes(QueueUrl=stack.outputs["IngestQueueUrl"], AttributeNames=["All"])[
+        "Attributes"
+    ]
+    redrive = json.loads(attributes["RedrivePolicy"])
+    assert redrive["maxReceiveCount"] == 5
+    assert redrive["deadLetterTargetArn"].endswith(stack.outputs["DeadLetterQueueUrl"].rsplit("/", 1)[-1])
+    policy = json.loads(attributes["Policy"])
+    (allow,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert allow["Condition"]["ArnEquals"]["aws:SourceArn"] == f"arn:aws:s3:::{stack.outputs['ArticlesBucketName']}"
+    assert int(attributes["VisibilityTimeout"]) >= 180
+
+
+def test_uploads_under_incoming_notify_the_ingest_queue_and_others_do_not(stack: DeployedStack) -> None:
+    s3, sqs = client("s3"), client("sqs")
+    queue = stack.outputs["IngestQueueUrl"]
+    drain(queue)
+    s3.put_object(Bucket=stack.outputs["ArticlesBucketName"], Key="incoming/a.json", Body=b"{}")
+    s3.put_object(Bucket=stack.outputs["ArticlesBucketName"], Key="rejected/incoming/a.json.error.json", Body=b"{}")
+    s3.delete_object(Bucket=stack.outputs["ArticlesBucketName"], Key="incoming/a.json")
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+    events = [json.loads(m["Body"])["Records"][0] for m in messages]
+    # keys arrive URL-encoded (moto even encodes "/"), so consumers must unquote_plus them
+    assert sorted((e["eventName"], unquote_plus(e["s3"]["object"]["key"])) for e in events) == [
+        ("ObjectCreated:Put", "incoming/a.json"),
+        ("ObjectRemoved:Delete", "incoming/a.json"),
+    ]
+
+
+def test_a_message_received_five_times_moves_to_the_dead_letter_queue(stack: DeployedStack) -> None:
+    sqs = client("sqs")
+    queue, dlq = stack.outputs["IngestQueueUrl"], stack.outputs["DeadLetterQueueUrl"]
+    drain(queue)
+    sqs.send_message(QueueUrl=queue, MessageBody="poison")
+    for _ in range(5):
+        (message,) = sqs.receive_message(QueueUrl=queue, VisibilityTimeout=30)["Messages"]
+        sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages", []) == []
+    (dead,) = sqs.receive_message(QueueUrl=dlq)["Messages"]
+    assert dead["Body"] == "poison"
+
+
+def test_the_rest_api_has_the_proxy_routes_and_the_stage(stack: DeployedStack) -> None:
+    apigw = client("apigateway")
+    (api,) = apigw.get_rest_apis()["items"]
+    routes = {
+        (r["path"], method)
+        for r in apigw.get_resources(restApiId=api["id"], embed=["methods"])["items"]
+        for method in (r.get("resourceMethods") or {})
+    }
+    assert routes == {("/", "ANY"), ("/{proxy+}", "ANY")}
+    assert [s["stageName"] for s in apigw.get_stages(restApiId=api["id"])["item"]] == ["dev"]
+
+
+def test_bucket_settings_moto_skips_are_applied(stack: DeployedStack, gaps: list[Gap]) -> None:
+    s3 = client("s3")
+    bucket = stack.outputs["ArticlesBucketName"]
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    configs = s3.get_bucket_notification_configuration(Bucket=bucket)["QueueConfigurations"]
+    assert sorted(e for c in configs for e in c["Events"]) == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
+    # The template's bucket policy only denies plain HTTP, and the local endpoint is plain HTTP: not applied.
+    (policy_gap,) = [g for g in gaps if g.what == "AWS::S3::BucketPolicy"]
+    assert not policy_gap.applied and "HTTP" in policy_gap.detail
+
+
+def test_dead_letter_alarm_is_created(stack: DeployedStack) -> None:
+    (alarm,) = client("cloudwatch").describe_alarms()["MetricAlarms"]
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["Dimensions"][0]["Value"] == stack.outputs["DeadLetterQueueUrl"].rsplit("/", 1)[-1]
+
+
+def test_packaging_zips_the_contents_of_code_uri_like_sam(tmp_path: Any, aws_credentials: None) -> None:
+    archive = zipfile.ZipFile(io.BytesIO(zip_directory(REPO_ROOT / "functions")))
+    names = archive.namelist()
+    assert "pressroom/__init__.py" in names
+    assert "pressroom/handlers/__init__.py" in names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert zip_directory(REPO_ROOT / "functions") == zip_directory(REPO_ROOT / "functions"), "deterministic"
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="artifacts")
+        packaged = package_template(load_template(), s3=s3, bucket="artifacts")
+        uris = {
+            r["Properties"]["CodeUri"]
+            for r in packaged["Resources"].values()
+            if r["Type"] == "AWS::Serverless::Function"
+        }
+        assert len(uris) == 1, "one upload for the one shared package"
+        (uri,) = uris
+        assert uri.startswith("s3://artifacts/")
+        assert s3.list_objects_v2(Bucket="artifacts")["KeyCount"] == 1

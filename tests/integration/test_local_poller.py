@@ -1,0 +1,176 @@
+"""The local SQS event source poller behaves like Lambda's SQS mapping: batches, partial batch failures,
+retries and redrive to the dead-letter queue (the queues are built with template.yaml's settings)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from pressroom_stack.poller import SqsMapping, SqsPoller, failed_ids, sqs_event
+from pressroom_stack.runtime import FunctionConfig, LocalFunction
+from pressroom_stack.template import load_template
+
+pytestmark = pytest.mark.integration
+
+REGION = "us-east-1"
+QUEUE = load_template()["Resources"]["IngestQueue"]["Properties"]
+MAX_RECEIVES = QUEUE["RedrivePolicy"]["maxReceiveCount"]
+
+
+@pytest.fixture
+def sqs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        yield boto3.client("sqs", region_name=REGION)
+
+
+@pytest.fixture
+def queues(sqs: Any) -> tuple[str, str, str]:
+    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVES}
+    queue = sqs.create_queue(
+        QueueName="ingest",
+        Attributes={"VisibilityTimeout": str(QUEUE["VisibilityTimeout"]), "RedrivePolicy": json.dumps(redrive)},
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return queue, arn, dlq
+
+
+class Recorder:
+    """A stand-in handler: records events, fails the bodies it is told to."""
+
+    def __init__(self, fail_bodies: set[str] = frozenset(), *, raise_error: bool = False, response: Any = None):  # type: ignore[assignment]
+        self.events: list[dict[str, Any]] = []
+        self.fail_bodies = set(fail_bodies)
+        self.raise_error = raise_error
+        self.response = response
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Any:
+        assert context.get_remaining_time_in_millis() > 0
+        self.events.append(event)
+        if self.raise_error:
+            raise RuntimeError("table unreachable")
+        if self.response is not None:
+            return self.response
+        failures = [{"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] in self.fail_bodies]
+        return {"batchItemFailures": failures}
+
+
+def make_poller(sqs: Any, queues: tuple[str, str, str], handler: Recorder, batch_size: int = 10) -> SqsPoller:
+    queue, arn, _ = queues
+    config = FunctionConfig(
+        name="ingest",
+        arn="arn:aws:lambda:us-east-1:123456789012:function:ingest",
+        handler="stand.in",
+        timeout=30,
+        memory_size=512,
+    )
+    mapping = SqsMapping(queue_arn=arn, queue_url=queue, batch_size=batch_size, report_batch_item_failures=True)
+    return SqsPoller(sqs=sqs, mapping=mapping, function=LocalFunction(config, handler), retry_delay=0)
+
+
+def send(sqs: Any, queue: str, *bodies: str) -> None:
+    for body in bodies:
+        sqs.send_message(QueueUrl=queue, MessageBody=body)
+
+
+def visible(sqs: Any, queue: str) -> int:
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_a_successful_batch_is_deleted_and_the_event_has_the_lambda_shape(sqs: Any, queues: Any) -> None:
+    send(sqs, queues[0], "a", "b", "c")
+    handler = Recorder()
+    outcome = make_poller(sqs, queues, handler).poll_once()
+    assert outcome is not None and (outcome.received, outcome.deleted, outcome.retried) == (3, 3, 0)
+    (event,) = handler.events
+    record = event["Records"][0]
+    assert set(record) >= {
+        "messageId",
+        "receiptHandle",
+        "body",
+        "attributes",
+        "messageAttributes",
+        "md5OfBody",
+        "eventSource",
+        "eventSourceARN",
+        "awsRegion",
+    }
+    assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == queues[1]
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"
+    assert visible(sqs, queues[0]) == 0
+
+
+def test_batches_never_exceed_the_batch_size(sqs: Any, queues: Any) -> None:
+    send(sqs, queues[0], *[f"m{i}" for i in range(7)])
+    handler = Recorder()
+    poller = make_poller(sqs, queues, handler, batch_size=3)
+    while poller.poll_once():
+        pass
+    assert [len(e["Records"]) for e in handler.events] == [3, 3, 1]
+
+
+def test_only_reported_failures_are_retried(sqs: Any, queues: Any) -> None:
+    send(sqs, queues[0], "good", "bad", "fine")
+    poller = make_poller(sqs, queues, Recorder({"bad"}))
+    outcome = poller.poll_once()
+    assert outcome is not None and (outcome.deleted, outcome.retried) == (2, 1)
+    retry = Recorder()
+    make_poller(sqs, queues, retry).poll_once()
+    (event,) = retry.events
+    assert [(r["body"], r["attributes"]["ApproximateReceiveCount"]) for r in event["Records"]] == [("bad", "2")]
+
+
+@pytest.mark.parametrize("response", [{"batchItemFailures": [{"itemIdentifier": "not-in-batch"}]}, "ok", [1]])
+def test_an_invalid_failure_response_retries_the_whole_batch(sqs: Any, queues: Any, response: Any) -> None:
+    send(sqs, queues[0], "a", "b")
+    outcome = make_poller(sqs, queues, Recorder(response=response)).poll_once()
+    assert outcome is not None and (outcome.deleted, outcome.retried) == (0, 2)
+
+
+def test_a_message_that_keeps_failing_lands_in_the_dead_letter_queue(sqs: Any, queues: Any) -> None:
+    queue, _, dlq = queues
+    send(sqs, queue, "poison")
+    failing = Recorder(raise_error=True)
+    poller = make_poller(sqs, queues, failing)
+    attempts = 0
+    while poller.poll_once():
+        attempts += 1
+    assert attempts == MAX_RECEIVES
+    (dead,) = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=0)["Messages"]
+    assert dead["Body"] == "poison"
+    assert visible(sqs, queue) == 0
+
+
+def test_failure_response_rules_match_lambda() -> None:
+    ids = {"a", "b"}
+    assert failed_ids(None, ids) == set()
+    assert failed_ids({}, ids) == set()
+    assert failed_ids({"batchItemFailures": []}, ids) == set()
+    assert failed_ids({"batchItemFailures": None}, ids) == set()
+    assert failed_ids({"batchItemFailures": [{"itemIdentifier": "a"}]}, ids) == {"a"}
+    assert failed_ids({"batchItemFailures": [{"itemIdentifier": ""}]}, ids) is None
+    assert failed_ids({"batchItemFailures": [{"id": "a"}]}, ids) is None
+    assert failed_ids("nope", ids) is None
+
+
+def test_sqs_event_converts_message_attributes_to_lambda_names() -> None:
+    message = {
+        "MessageId": "1",
+        "ReceiptHandle": "rh",
+        "Body": "{}",
+        "Attributes": {"ApproximateReceiveCount": "1"},
+        "MessageAttributes": {"trace": {"StringValue": "x", "DataType": "String"}},
+    }
+    (record,) = sqs_event([message], "arn:aws:sqs:eu-west-1:123456789012:q")["Records"]
+    assert record["awsRegion"] == "eu-west-1"
+    assert record["messageAttributes"]["trace"]["stringValue"] == "x"
+    assert record["messageAttributes"]["trace"]["dataType"] == "String"

@@ -1,0 +1,367 @@
+"""template.yaml: the security properties, least-privilege roles and the Outputs contract, plus cfn-lint."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pressroom_stack.template import CONTRACT_OUTPUTS, TEMPLATE_PATH, load_template
+
+TEMPLATE = load_template()
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+
+FUNCTION_ROLES = {"IngestFunction": "IngestFunctionRole", "ApiFunction": "ApiFunctionRole"}
+OWN_RESOURCES = {
+    "IngestFunction": {"ArticlesBucket", "FeedTable", "IngestQueue", "IngestFunctionLogGroup"},
+    "ApiFunction": {"FeedTable", "ApiFunctionLogGroup"},
+}
+WRITE_ACTION = re.compile(r":(Put|Update|Delete|BatchWrite|Create|Send|Change|TransactWrite|Restore|Tag|Untag)")
+# Services without resource-level permissions, allowed on Resource "*" (and nothing else is).
+RESOURCELESS_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+def resources_of(rtype: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in RESOURCES.items() if v["Type"] == rtype}
+
+
+def props(logical_id: str) -> dict[str, Any]:
+    return RESOURCES[logical_id].get("Properties", {})
+
+
+def statements(role: str) -> list[dict[str, Any]]:
+    found = []
+    for policy in props(role).get("Policies", []):
+        body = policy["PolicyDocument"]["Statement"]
+        found.extend(body if isinstance(body, list) else [body])
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def references(value: Any) -> set[str]:
+    """Logical ids a value refers to through Ref, GetAtt or ${…} in Sub (pseudo parameters left out)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Ref" and isinstance(inner, str):
+                found.add(inner)
+            elif key == "Fn::GetAtt":
+                found.add(inner[0] if isinstance(inner, list) else str(inner).split(".")[0])
+            elif key == "Fn::Sub":
+                text = inner[0] if isinstance(inner, list) else inner
+                found.update(m.split(".")[0] for m in re.findall(r"\$\{([^}!]+)\}", text))
+                if isinstance(inner, list):
+                    found.update(references(inner[1]))
+            else:
+                found.update(references(inner))
+    elif isinstance(value, list):
+        for inner in value:
+            found.update(references(inner))
+    return {r for r in found if not r.startswith("AWS::")}
+
+
+def bucket_name_pattern() -> str:
+    return props("ArticlesBucket")["BucketName"]["Fn::Sub"]
+
+
+def reached(resource: Any) -> set[str]:
+    """What a policy Resource reaches: logical ids, with the bucket's fixed-name ARN mapped to ArticlesBucket."""
+    found = references(resource)
+    text = json.dumps(resource)
+    if bucket_name_pattern() in text:
+        found.add("ArticlesBucket")
+    return found
+
+
+# ---------------------------------------------------------------------------------------------- the bucket
+
+
+def test_articles_bucket_blocks_all_public_access() -> None:
+    assert props("ArticlesBucket")["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+
+
+def test_articles_bucket_is_encrypted_and_versioned() -> None:
+    bucket = props("ArticlesBucket")
+    rule = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    assert bucket["VersioningConfiguration"]["Status"] == "Enabled"
+    assert bucket["OwnershipControls"]["Rules"][0]["ObjectOwnership"] == "BucketOwnerEnforced"
+
+
+def test_articles_bucket_policy_denies_requests_without_tls() -> None:
+    policy = props("ArticlesBucketPolicy")
+    assert policy["Bucket"] == {"Ref": "ArticlesBucket"}
+    deny = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert any(s["Principal"] == "*" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in deny), (
+        "no TLS-only statement"
+    )
+    tls = next(s for s in deny if "aws:SecureTransport" in json.dumps(s["Condition"]))
+    assert {"ArticlesBucket"} == references(tls["Resource"])
+    assert len(tls["Resource"]) == 2, "must cover the bucket and its objects"
+
+
+def test_bucket_notifies_the_ingest_queue_of_incoming_creates_and_removes() -> None:
+    configs = props("ArticlesBucket")["NotificationConfiguration"]["QueueConfigurations"]
+    assert {c["Event"] for c in configs} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
+    for config in configs:
+        assert config["Queue"] == {"Fn::GetAtt": ["IngestQueue", "Arn"]}
+        assert config["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "incoming/"}]
+
+
+def test_only_the_articles_bucket_may_send_to_the_ingest_queue() -> None:
+    policy = props("IngestQueuePolicy")
+    assert policy["Queues"] == [{"Ref": "IngestQueue"}]
+    allows = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert len(allows) == 1
+    allow = allows[0]
+    assert allow["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert allow["Action"] == "sqs:SendMessage"
+    assert allow["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::Sub"].endswith(bucket_name_pattern())
+    assert allow["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    # The bucket waits for the policy (S3 validates the destination), and the policy names it without a Ref.
+    assert RESOURCES["ArticlesBucket"]["DependsOn"] == "IngestQueuePolicy"
+    assert "ArticlesBucket" not in references(policy)
+
+
+# ---------------------------------------------------------------------------------------------- queues, table
+
+
+def test_ingest_queue_redrives_to_the_dead_letter_queue_after_five_receives() -> None:
+    queue = props("IngestQueue")
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert queue["SqsManagedSseEnabled"] is True
+    assert props("DeadLetterQueue")["SqsManagedSseEnabled"] is True
+
+
+def test_visibility_timeout_is_at_least_six_times_the_ingest_timeout() -> None:
+    timeout = props("IngestFunction")["Timeout"]
+    event = props("IngestFunction")["Events"]["IngestQueueMessages"]["Properties"]
+    assert props("IngestQueue")["VisibilityTimeout"] >= 6 * timeout + event["MaximumBatchingWindowInSeconds"]
+
+
+def test_an_alarm_fires_when_the_dead_letter_queue_is_not_empty() -> None:
+    alarms = resources_of("AWS::CloudWatch::Alarm")
+    dlq_alarms = [
+        a["Properties"]
+        for a in alarms.values()
+        if a["Properties"]["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["DeadLetterQueue", "QueueName"]}
+    ]
+    assert len(dlq_alarms) == 1
+    alarm = dlq_alarms[0]
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["Threshold"] == 0
+    assert alarm["AlarmActions"]
+
+
+def test_feed_table_is_on_demand_recoverable_encrypted_with_ttl() -> None:
+    table = props("FeedTable")
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+    assert table["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+
+
+def test_stateful_resources_survive_stack_deletion() -> None:
+    for logical_id in ("ArticlesBucket", "FeedTable"):
+        assert RESOURCES[logical_id]["DeletionPolicy"] == "Retain"
+        assert RESOURCES[logical_id]["UpdateReplacePolicy"] == "Retain"
+
+
+# ---------------------------------------------------------------------------------------------- functions
+
+
+def test_functions_run_on_arm64_with_a_current_python() -> None:
+    function_globals = TEMPLATE["Globals"]["Function"]
+    assert function_globals["Architectures"] == ["arm64"]
+    assert function_globals["Runtime"] in ("python3.12", "python3.13", "python3.14")
+    assert function_globals["Tracing"] == "Active"
+    env = function_globals["Environment"]["Variables"]
+    assert {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"} <= set(env)
+    assert env["TABLE_NAME"] == {"Ref": "FeedTable"}
+
+
+def test_every_function_ships_the_one_package_with_its_own_handler() -> None:
+    functions = resources_of("AWS::Serverless::Function")
+    assert set(functions) == set(FUNCTION_ROLES)
+    for logical_id, function in functions.items():
+        assert function["Properties"]["CodeUri"] == "functions/"
+        assert function["Properties"]["Role"] == {"Fn::GetAtt": [FUNCTION_ROLES[logical_id], "Arn"]}
+    assert props("IngestFunction")["Handler"] == "pressroom.handlers.ingest.handler"
+    assert props("ApiFunction")["Handler"] == "pressroom.handlers.api.handler"
+
+
+def test_ingest_reads_sqs_batches_reporting_item_failures_with_bounded_concurrency() -> None:
+    event = props("IngestFunction")["Events"]["IngestQueueMessages"]
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["IngestQueue", "Arn"]}
+    assert event["Properties"]["BatchSize"] == 10
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 2 <= event["Properties"]["ScalingConfig"]["MaximumConcurrency"] <= 10
+    assert props("IngestFunction")["Environment"]["Variables"]["BUCKET_NAME"] == {"Fn::Sub": bucket_name_pattern()}
+
+
+def test_every_function_has_a_log_group_with_retention() -> None:
+    for function in FUNCTION_ROLES:
+        group = props(f"{function}LogGroup")
+        assert group["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{function}}}"}
+        assert group["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
+
+
+def test_rest_api_has_stage_throttling_access_logs_and_proxy_routes() -> None:
+    api = props("PressroomApi")
+    assert api["StageName"] == {"Ref": "Stage"}
+    settings = api["MethodSettings"][0]
+    assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert json.loads(api["AccessLogSetting"]["Format"].replace("\n", ""))["requestId"] == "$context.requestId"
+    events = props("ApiFunction")["Events"]
+    assert {(e["Properties"]["Path"], e["Properties"]["Method"]) for e in events.values()} == {
+        ("/", "ANY"),
+        ("/{proxy+}", "ANY"),
+    }
+    assert all(e["Properties"]["RestApiId"] == {"Ref": "PressroomApi"} for e in events.values())
+
+
+def test_parameters_for_stage_and_public_base_url() -> None:
+    parameters = TEMPLATE["Parameters"]
+    assert parameters["Stage"]["Default"] == "dev"
+    assert parameters["PublicBaseUrl"]["Default"] == ""
+    assert props("ApiFunction")["Environment"]["Variables"]["PUBLIC_BASE_URL"] == {"Ref": "PublicBaseUrl"}
+
+
+# ---------------------------------------------------------------------------------------------- IAM
+
+
+def all_role_statements() -> list[tuple[str, dict[str, Any]]]:
+    return [(role, s) for role in resources_of("AWS::IAM::Role") for s in statements(role)]
+
+
+def test_no_policy_grants_wildcard_actions() -> None:
+    for role, statement in all_role_statements():
+        for action in as_list(statement.get("Action", [])):
+            assert "*" not in action, f"{role} grants wildcard action {action}"
+        assert "NotAction" not in statement, f"{role} uses NotAction"
+
+
+def test_wildcard_resources_only_for_services_without_resource_permissions() -> None:
+    for role, statement in all_role_statements():
+        if "*" in as_list(statement["Resource"]):
+            assert set(as_list(statement["Action"])) <= RESOURCELESS_ACTIONS, f"{role}: {statement['Sid']}"
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTION_ROLES))
+def test_each_function_role_reaches_only_its_own_resources(function: str) -> None:
+    role = FUNCTION_ROLES[function]
+    for statement in statements(role):
+        if statement["Resource"] == "*":
+            continue
+        targets = reached(statement["Resource"])
+        if any(a.startswith("logs:") for a in as_list(statement["Action"])):
+            suffix = "ingest" if function == "IngestFunction" else "api"
+            assert f"/aws/lambda/${{AWS::StackName}}-{suffix}:*" in statement["Resource"]["Fn::Sub"]
+            assert props(function)["FunctionName"] == {"Fn::Sub": f"${{AWS::StackName}}-{suffix}"}
+            continue
+        assert targets, f"{role} {statement['Sid']} reaches something that is not a stack resource"
+        assert targets <= OWN_RESOURCES[function], (
+            f"{role} {statement['Sid']} reaches {targets - OWN_RESOURCES[function]}"
+        )
+
+
+def test_api_function_cannot_write_and_reaches_no_bucket_or_queue() -> None:
+    actions = {a for s in statements("ApiFunctionRole") for a in as_list(s["Action"])}
+    assert actions == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "logs:CreateLogStream",
+                       "logs:PutLogEvents"} | (
+        RESOURCELESS_ACTIONS
+    )
+    assert not [a for a in actions if a.startswith(("s3:", "sqs:"))]
+    assert not [a for a in actions if a.startswith("dynamodb:") and WRITE_ACTION.search(a)]
+    assert "dynamodb:Scan" not in actions
+
+
+def test_ingest_function_reads_incoming_writes_rejected_and_consumes_its_queue() -> None:
+    by_sid = {s["Sid"]: s for s in statements("IngestFunctionRole")}
+    assert by_sid["ReadUploads"]["Resource"]["Fn::Sub"].endswith("/incoming/*")
+    assert set(by_sid["ReadUploads"]["Action"]) <= {"s3:GetObject", "s3:GetObjectVersion"}
+    assert by_sid["WriteRejectionReports"]["Resource"]["Fn::Sub"].endswith("/rejected/*")
+    assert by_sid["WriteRejectionReports"]["Action"] == "s3:PutObject"
+    assert set(by_sid["ConsumeIngestQueue"]["Action"]) == {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+    }
+    assert "dynamodb:Scan" not in by_sid["WriteFeed"]["Action"]
+    s3_actions = {a for s in statements("IngestFunctionRole") for a in as_list(s["Action"]) if a.startswith("s3:")}
+    assert "s3:DeleteObject" not in s3_actions, "S3 is the source of truth: ingest never deletes uploads"
+
+
+def test_function_roles_can_only_be_assumed_by_lambda_in_this_account() -> None:
+    for role in FUNCTION_ROLES.values():
+        (statement,) = props(role)["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+        assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+        assert "ManagedPolicyArns" not in props(role)
+
+
+# ---------------------------------------------------------------------------------------------- contract, lint
+
+
+def test_outputs_are_the_contract() -> None:
+    assert tuple(TEMPLATE["Outputs"]) == CONTRACT_OUTPUTS
+    outputs = TEMPLATE["Outputs"]
+    assert outputs["ArticlesBucketName"]["Value"] == {"Ref": "ArticlesBucket"}
+    assert outputs["FeedTableName"]["Value"] == {"Ref": "FeedTable"}
+    assert outputs["IngestQueueUrl"]["Value"] == {"Ref": "IngestQueue"}
+    assert outputs["DeadLetterQueueUrl"]["Value"] == {"Ref": "DeadLetterQueue"}
+    assert "${PressroomApi}.execute-api" in outputs["ApiUrl"]["Value"]["Fn::Sub"]
+
+
+def test_outputs_are_indented_two_spaces_in_the_file() -> None:
+    text = TEMPLATE_PATH.read_text(encoding="utf-8")
+    for name in CONTRACT_OUTPUTS:
+        assert re.search(rf"^Outputs:\n(?:.*\n)*?^  {name}:$", text, re.M), name
+
+
+def test_checkov_suppressions_give_a_reason() -> None:
+    for logical_id, resource in RESOURCES.items():
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), logical_id
+            assert len(skip.get("comment", "").split()) >= 5, f"{logical_id} {skip['id']} needs a written reason"
+
+
+def cfn_lint(path: Path) -> list[Any]:
+    from cfnlint.api import ManualArgs, lint_file
+
+    return lint_file(path, config=ManualArgs(append_rules=["cfn_lint_serverless.rules"], regions=["us-east-1"]))
+
+
+@pytest.mark.slow
+def test_cfn_lint_with_serverless_rules_reports_no_errors() -> None:
+    matches = cfn_lint(TEMPLATE_PATH)
+    errors = [f"{m.rule.id} {m.message} (line {m.linenumber})" for m in matches if m.rule.id.startswith(("E", "ES"))]
+    assert not errors, "\n".join(errors)
+
+
+@pytest.mark.slow
+def test_cfn_lint_serverless_rules_are_really_applied(tmp_path: Path) -> None:
+    queue_without_redrive = tmp_path / "queue.yaml"
+    queue_without_redrive.write_text("Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n")
+    assert "ES6000" in {m.rule.id for m in cfn_lint(queue_without_redrive)}
