@@ -40,7 +40,9 @@ def _http_url(value: str) -> str:
         raise ValueError("URL must not contain spaces or control characters")
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an absolute http:// or https:// URL (javascript:, data: and relative URLs are unsafe)")
+        raise ValueError(
+            "must be an absolute http:// or https:// URL (javascript:, data: and relative URLs are unsafe)"
+        )
     return value
 
 
@@ -75,7 +77,9 @@ def _trimmed(value: Any) -> Any:
 HttpUrl = Annotated[str, StringConstraints(strict=True), AfterValidator(_http_url)]
 UtcDateTime = Annotated[datetime, BeforeValidator(_utc_datetime)]
 Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True)]
-Title = Annotated[str, BeforeValidator(_trimmed), StringConstraints(strict=True, min_length=1, max_length=MAX_TITLE_CHARS)]
+Title = Annotated[
+    str, BeforeValidator(_trimmed), StringConstraints(strict=True, min_length=1, max_length=MAX_TITLE_CHARS)
+]
 ArticleId = Annotated[str, StringConstraints(strict=True, pattern=ID_PATTERN)]
 Slug = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z0-9][a-z0-9-]{0,119}$")]
 TagName = Annotated[str, BeforeValidator(_trimmed), StringConstraints(strict=True, min_length=1, max_length=100)]
@@ -133,7 +137,9 @@ class ArticleUpload(_Strict):
     slug: Slug | None = Field(default=None, description="Default: from the title; unique in the feed.")
     author: (
         Annotated[str, StringConstraints(strict=True, max_length=200)]
-        | Annotated[list[Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]], Field(max_length=20)]
+        | Annotated[
+            list[Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]], Field(max_length=20)
+        ]
         | None
     ) = Field(default=None, description="One name or a list of at most 20.")
     section: Annotated[str, StringConstraints(strict=True, max_length=60)] | None = None

@@ -57,8 +57,11 @@ def parse_upload(data: bytes, key: str) -> ArticleUpload:
     """
     suffix = PurePosixPath(key).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise _reject("$", f"unsupported file type {suffix or '(none)'!r}; upload a .json article or a .txt export",
-                      "unsupported_type")
+        raise _reject(
+            "$",
+            f"unsupported file type {suffix or '(none)'!r}; upload a .json article or a .txt export",
+            "unsupported_type",
+        )
     if len(data) > MAX_OBJECT_BYTES:
         raise object_too_large(len(data))
     text = decode(data)
@@ -86,8 +89,9 @@ def decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise _reject("$", f"file is not valid UTF-8 (bad byte at offset {e.start}); save it as UTF-8",
-                      "encoding") from None
+        raise _reject(
+            "$", f"file is not valid UTF-8 (bad byte at offset {e.start}); save it as UTF-8", "encoding"
+        ) from None
     if "\x00" in text:
         raise _reject("$", f"file contains a NUL byte at offset {text.index(chr(0))}; is it a binary file?", "encoding")
     if not text.strip():
@@ -113,8 +117,9 @@ def _text_export_fields(text: str) -> dict[str, Any]:
 
     match = _TEXT_EXPORT.match(text)
     if not match:
-        raise _reject("$", "a .txt export must start with the word 'date' and an ISO date, e.g. 'date 2026-11-25'",
-                      "text_export")
+        raise _reject(
+            "$", "a .txt export must start with the word 'date' and an ISO date, e.g. 'date 2026-11-25'", "text_export"
+        )
     rest = match["rest"].lstrip("\n")
     fields: dict[str, Any] = {"published_at": match["date"]}
     title_line = _TITLE_LINE.match(rest)

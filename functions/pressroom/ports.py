@@ -3,7 +3,7 @@ tests use the hand-written fakes in ``tests/fakes.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
@@ -173,6 +173,6 @@ class ArticleSource(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
-    def write_rejection(self, key: str, report: dict[str, object]) -> str:
+    def write_rejection(self, key: str, report: Mapping[str, object]) -> str:
         """Store a rejection report for ``key`` at ``rejected/<key>.error.json``; returns the report's key."""
         ...

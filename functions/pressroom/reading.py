@@ -10,10 +10,9 @@ article that readers could once see is *gone*.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
 
 from pressroom.cursor import CursorCodec
 from pressroom.models import Article, ArticleSummary

@@ -205,7 +205,9 @@ class Ingest:
             return Result(Outcome.UNPUBLISHED, key, article_id, detail="object deleted")
         raise ConcurrentChange(f"{article_id}: still contended after {MAX_ATTEMPTS} attempts")
 
-    def _relate(self, upload: ArticleUpload, clean: CleanBody, tags: list[Tag]) -> tuple[list[RelatedLink], tuple[str, ...]]:
+    def _relate(
+        self, upload: ArticleUpload, clean: CleanBody, tags: list[Tag]
+    ) -> tuple[list[RelatedLink], tuple[str, ...]]:
         related: list[RelatedLink] = []
         pending: list[str] = []
         if clean.promos:
@@ -242,7 +244,9 @@ class Ingest:
                 continue
             earlier = record.stored.article
             link = RelatedLink(title=article.title, url=None, slug=article.slug, source="promo")
-            related = [*earlier.related, link] if all(r.slug != article.slug for r in earlier.related) else earlier.related
+            related = (
+                [*earlier.related, link] if all(r.slug != article.slug for r in earlier.related) else earlier.related
+            )
             resolutions.append((record, earlier.model_copy(update={"related": related}), tuple(positions)))
         if resolutions:
             self.store.resolve_promos(resolutions)

@@ -220,7 +220,6 @@ def _check_locally(uploads: list[Any], now: Any, *, report: bool) -> list[Any]:
     """Parse each file as the pipeline will: the invalid ones (printed when ``report``), and for the valid ones
     what to wait for (slug, id, draft or scheduled)."""
     from pressroom.parsing import UploadRejected, parse_upload
-
     from pressroom_stack.publishing import expectation
 
     invalid = []

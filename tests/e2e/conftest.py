@@ -7,6 +7,7 @@ import importlib
 from collections.abc import Iterator
 
 import pytest
+
 from pressroom_stack.local import LocalStack, free_port
 
 

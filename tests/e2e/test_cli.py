@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from pressroom_stack.cli import main
 from pressroom_stack.local import LocalStack, free_port
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import requests
+
 from pressroom_stack.apigw import ApiTarget, LocalApi, Route
 from pressroom_stack.runtime import FunctionConfig, LocalFunction
 

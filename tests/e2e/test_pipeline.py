@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 from botocore.exceptions import ClientError
+
 from pressroom_stack.local import LocalStack, wait_until
 from pressroom_stack.template import load_template
 

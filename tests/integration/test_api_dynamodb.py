@@ -11,10 +11,10 @@ from typing import Any
 import boto3
 import feedparser
 import pytest
+
 from pressroom.adapters.dynamodb_feed import DynamoDBFeed
 from pressroom.config import ApiSettings
 from pressroom.handlers import api, ingest
-
 from tests.conftest import Resources
 from tests.fakes_api import rest_event
 from tests.helpers import article, notification, put_article, s3_record, sqs_event

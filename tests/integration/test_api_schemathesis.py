@@ -16,12 +16,12 @@ from urllib.parse import parse_qsl
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from pressroom.config import ApiSettings
-from pressroom.handlers import api
-from pressroom.models import Tag
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from pressroom.config import ApiSettings
+from pressroom.handlers import api
+from pressroom.models import Tag
 from tests.conftest import LambdaContext
 from tests.fakes_api import T0, InMemoryFeed, make_article, rest_event
 

@@ -14,6 +14,7 @@ from urllib.parse import unquote_plus
 import boto3
 import pytest
 from moto import mock_aws
+
 from pressroom_stack.deploy import DeployedStack, deploy, package_template, zip_directory
 from pressroom_stack.moto_gaps import TYPES_MOTO_CANNOT_CREATE, Gap, apply_gaps, install_moto_extensions
 from pressroom_stack.template import CONTRACT_OUTPUTS, REPO_ROOT, load_template

@@ -112,7 +112,11 @@ def test_an_older_version_never_overwrites_a_newer_one(resources: Resources, lam
 
 
 def test_a_new_version_replaces_the_old_and_moves_its_index_entries(resources: Resources, lambda_context: Any) -> None:
-    v1 = put_article(resources.bucket, "incoming/m.json", article("Move", section="sport", tags=["Rowing"], updated_at="2026-11-20T00:00:00Z"))
+    v1 = put_article(
+        resources.bucket,
+        "incoming/m.json",
+        article("Move", section="sport", tags=["Rowing"], updated_at="2026-11-20T00:00:00Z"),
+    )
     assert run(lambda_context, notification(v1)) == []
     v2 = put_article(
         resources.bucket,
@@ -141,9 +145,13 @@ def test_delete_then_reupload(resources: Resources, lambda_context: Any) -> None
 
 
 def test_withdrawn_upload_takes_the_article_out(resources: Resources, lambda_context: Any) -> None:
-    v1 = put_article(resources.bucket, "incoming/w.json", article("Withdraw me", tags=["Rowing"], updated_at="2026-11-20"))
+    v1 = put_article(
+        resources.bucket, "incoming/w.json", article("Withdraw me", tags=["Rowing"], updated_at="2026-11-20")
+    )
     v2 = put_article(
-        resources.bucket, "incoming/w.json", article("Withdraw me", status="withdrawn", updated_at="2026-11-30T00:00:00Z")
+        resources.bucket,
+        "incoming/w.json",
+        article("Withdraw me", status="withdrawn", updated_at="2026-11-30T00:00:00Z"),
     )
     assert run(lambda_context, notification(v1)) == []
     assert run(lambda_context, notification(v2)) == []
@@ -203,8 +211,9 @@ def test_transient_faults_fail_the_record_so_sqs_retries(resources: Resources, l
     client = ingest.ingest_service().store._client  # type: ignore[attr-defined]
 
     def throttle(**_: Any) -> None:
-        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
-                          "TransactWriteItems")
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "TransactWriteItems"
+        )
 
     client.meta.events.register("before-call.dynamodb.TransactWriteItems", throttle)
     assert run(lambda_context, notification(record)) == ["0"]
@@ -221,8 +230,11 @@ def test_moto_shaped_notifications_from_a_real_bucket_configuration(resources: R
         Bucket=resources.bucket,
         NotificationConfiguration={
             "QueueConfigurations": [
-                {"QueueArn": arn, "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
-                 "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}}}
+                {
+                    "QueueArn": arn,
+                    "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}},
+                }
             ]
         },
     )
@@ -265,5 +277,7 @@ def test_many_articles_with_one_headline_all_publish_under_suffixed_slugs(
     records = [put_article(resources.bucket, f"incoming/same-{n}.json", article("Popular headline")) for n in range(12)]
     assert run(lambda_context, *(notification(r) for r in records)) == []
     store = DynamoDBFeed(resources.table)
-    owners = {store.get_by_slug(s).article.id for s in ["popular-headline", *(f"popular-headline-{n}" for n in range(2, 13))]}  # type: ignore[union-attr]
+    owners = {
+        store.get_by_slug(s).article.id for s in ["popular-headline", *(f"popular-headline-{n}" for n in range(2, 13))]
+    }  # type: ignore[union-attr]
     assert owners == {f"same-{n}" for n in range(12)}

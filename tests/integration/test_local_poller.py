@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+
 from pressroom_stack.poller import SqsMapping, SqsPoller, failed_ids, sqs_event
 from pressroom_stack.runtime import FunctionConfig, LocalFunction
 from pressroom_stack.template import load_template

@@ -30,18 +30,40 @@ pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 SEED = 20261125
 FAULT_RATE = 0.015
 FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
-PEOPLE = ["Mara Quill", "Tomás Ferreira", "Aïsha Benali", "Jean-Luc Moreau", "Priya Natarajan", "Odile Varga",
-          "Kwame Mensah", "Freya Lindqvist", "Dmitri Sokolov", "Hana Takeda", "Lucía Ortega", "Ben Adeyemi"]
-ORGS = ["Portmere Council", "Brightwater Energy", "Kestrel Motors", "Northgate United", "Harbour Theatre Company",
-        "Lumen Pictures", "Atlas Bank", "Meridian University"]
+PEOPLE = [
+    "Mara Quill",
+    "Tomás Ferreira",
+    "Aïsha Benali",
+    "Jean-Luc Moreau",
+    "Priya Natarajan",
+    "Odile Varga",
+    "Kwame Mensah",
+    "Freya Lindqvist",
+    "Dmitri Sokolov",
+    "Hana Takeda",
+    "Lucía Ortega",
+    "Ben Adeyemi",
+]
+ORGS = [
+    "Portmere Council",
+    "Brightwater Energy",
+    "Kestrel Motors",
+    "Northgate United",
+    "Harbour Theatre Company",
+    "Lumen Pictures",
+    "Atlas Bank",
+    "Meridian University",
+]
 SECTIONS = ["news", "sport", "business", "entertainment", "science"]
 
 
 class Faults:
     """Raises a transient AWS error on a seeded share of the calls made while active."""
 
-    CODES = {"dynamodb": ["ProvisionedThroughputExceededException", "ThrottlingException", "InternalServerError"],
-             "s3": ["SlowDown", "InternalError", "ServiceUnavailable"]}
+    CODES = {
+        "dynamodb": ["ProvisionedThroughputExceededException", "ThrottlingException", "InternalServerError"],
+        "s3": ["SlowDown", "InternalError", "ServiceUnavailable"],
+    }
 
     def __init__(self, rate: float, seed: int) -> None:
         self.rate, self.rng, self.active, self.injected = rate, random.Random(seed), False, Counter[str]()
@@ -84,8 +106,9 @@ class EventSource:
         self.invocations = 0
 
     def poll_once(self) -> int:
-        messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
-                                            AttributeNames=["All"]).get("Messages", [])
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+        ).get("Messages", [])
         if not messages:
             return 0
         event = sqs_event(*(m["Body"] for m in messages))
@@ -97,8 +120,9 @@ class EventSource:
         failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
         for message in messages:
             if message["MessageId"] in failed:
-                self.sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"],
-                                                   VisibilityTimeout=0)
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
             else:
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
         return len(messages)
@@ -116,16 +140,23 @@ def _wire_queue(resources: Resources) -> tuple[str, str]:
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     queue = sqs.create_queue(
         QueueName="ingest",
-        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5}),
-                    "VisibilityTimeout": "180"},
+        Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5}),
+            "VisibilityTimeout": "180",
+        },
     )["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     s3.put_bucket_notification_configuration(
         Bucket=resources.bucket,
-        NotificationConfiguration={"QueueConfigurations": [{
-            "QueueArn": arn, "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
-            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}},
-        }]},
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": arn,
+                    "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}},
+                }
+            ]
+        },
     )
     return queue, dlq
 
@@ -159,8 +190,14 @@ def test_burst_with_faults_loses_nothing_and_publishes_each_version_once(
         for version in (3, 2, 1):
             put(f"incoming/story-{n}.json", json.dumps(_article(rng, n, version=version)).encode())
         expected[f"story-{n}"] = f"Story {n} version 3"
-    bad_inputs = [b"", b"null", b'{"title": "no body"}', b'{"title": 1, "body": "x", "published_at": "2026-01-01"}',
-                  b"\xff\xfe{}", b'{"title": "t", "body": "b", "published_at": "2026-01-01", "extra": 1}']
+    bad_inputs = [
+        b"",
+        b"null",
+        b'{"title": "no body"}',
+        b'{"title": 1, "body": "x", "published_at": "2026-01-01"}',
+        b"\xff\xfe{}",
+        b'{"title": "t", "body": "b", "published_at": "2026-01-01", "extra": 1}',
+    ]
     for n in range(240):
         key = f"incoming/bad-{n}.json"
         put(key, bad_inputs[n % len(bad_inputs)])
@@ -177,10 +214,20 @@ def test_burst_with_faults_loses_nothing_and_publishes_each_version_once(
         sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"Records": [removal]}))
         deleted.add(f"story-{n}")
         expected.pop(f"story-{n}")
-    duplicates = [json.dumps({"Records": [{
-        "eventName": "ObjectCreated:Put", "eventTime": "2026-11-25T00:00:00.000Z",
-        "s3": {"bucket": {"name": resources.bucket}, "object": {"key": f"incoming/story-{n}.json"}},
-    }]}) for n in rng.sample(range(1420), 300)]
+    duplicates = [
+        json.dumps(
+            {
+                "Records": [
+                    {
+                        "eventName": "ObjectCreated:Put",
+                        "eventTime": "2026-11-25T00:00:00.000Z",
+                        "s3": {"bucket": {"name": resources.bucket}, "object": {"key": f"incoming/story-{n}.json"}},
+                    }
+                ]
+            }
+        )
+        for n in rng.sample(range(1420), 300)
+    ]
     poison = [f"poison message {n}" for n in range(5)]
     for body in duplicates + poison:
         sqs.send_message(QueueUrl=queue, MessageBody=body)

@@ -58,7 +58,9 @@ def test_two_workers_on_the_same_event_publish_it_once(resources: Resources) -> 
     assert sorted(results) == sorted([Outcome.PUBLISHED, Outcome.DUPLICATE])
     record = DynamoDBFeed(resources.table).get_record("same")
     assert record is not None and record.rev == 1
-    entries = DynamoDBFeed(resources.table).list_index(FEED_INDEX, limit=10, after=None, now=record.stored.article.published_at)
+    entries = DynamoDBFeed(resources.table).list_index(
+        FEED_INDEX, limit=10, after=None, now=record.stored.article.published_at
+    )
     assert [e.id for e in entries.items] == ["same"]
 
 
@@ -83,7 +85,9 @@ def test_an_older_version_racing_a_newer_one_never_wins(resources: Resources) ->
     assert outcome.outcome is Outcome.STALE
     record = DynamoDBFeed(resources.table).get_record("race")
     assert record is not None and record.stored.article.title == "New title"
-    tags = DynamoDBFeed(resources.table).list_index("TAG#rowing", limit=10, after=None, now=record.stored.article.published_at)
+    tags = DynamoDBFeed(resources.table).list_index(
+        "TAG#rowing", limit=10, after=None, now=record.stored.article.published_at
+    )
     assert tags.items == []
     assert old_worker.handle(old_event).outcome is Outcome.DUPLICATE  # reads the current object: the new one
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import feedparser
 import pytest
+
 from pressroom.config import ApiSettings
 from pressroom.handlers import api
 from pressroom.models import Tag
 from pressroom.ports import FEED_INDEX, tag_index
-
 from tests.conftest import LambdaContext
 from tests.fakes_api import T0, InMemoryFeed, make_article, rest_event
 

@@ -9,6 +9,7 @@ import nh3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from pressroom.cleaning import (
     clean_body,
     count_words,

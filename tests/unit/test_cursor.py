@@ -7,6 +7,7 @@ import base64
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pressroom.cursor import CursorCodec, InvalidCursor, fallback_secret
 
 CODEC = CursorCodec(b"test-secret")

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 
 import feedparser
 import pytest
+
 from pressroom.cursor import CursorCodec
 from pressroom.feeds import FeedMeta, entry_id, render_atom, render_json_feed, render_rss
 from pressroom.models import Image, Tag
 from pressroom.ports import FEED_INDEX
 from pressroom.reading import FeedEntry, ReadService
-
 from tests.fakes_api import T0, InMemoryFeed, make_article
 
 META = FeedMeta(

@@ -126,8 +126,10 @@ def test_the_committed_json_schema_matches_the_models() -> None:
         st.text(max_size=2000).map(str.encode),
         st.recursive(
             st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
-            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
-                [*ArticleUpload.model_fields, "date", "x"]), inner, max_size=8),
+            lambda inner: (
+                st.lists(inner, max_size=4)
+                | st.dictionaries(st.sampled_from([*ArticleUpload.model_fields, "date", "x"]), inner, max_size=8)
+            ),
             max_leaves=20,
         ).map(lambda v: json.dumps(v).encode()),
     ),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from pressroom.models import MAX_TAGS, Tag
 from pressroom.tagging import extract_tags
 from pressroom.text import fold, slugify

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from pressroom_stack.template import CONTRACT_OUTPUTS, TEMPLATE_PATH, load_template
 
 TEMPLATE = load_template()
@@ -287,10 +288,13 @@ def test_each_function_role_reaches_only_its_own_resources(function: str) -> Non
 
 def test_api_function_cannot_write_and_reaches_no_bucket_or_queue() -> None:
     actions = {a for s in statements("ApiFunctionRole") for a in as_list(s["Action"])}
-    assert actions == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "logs:CreateLogStream",
-                       "logs:PutLogEvents"} | (
-        RESOURCELESS_ACTIONS
-    )
+    assert actions == {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    } | (RESOURCELESS_ACTIONS)
     assert not [a for a in actions if a.startswith(("s3:", "sqs:"))]
     assert not [a for a in actions if a.startswith("dynamodb:") and WRITE_ACTION.search(a)]
     assert "dynamodb:Scan" not in actions

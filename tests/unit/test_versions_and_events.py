@@ -19,7 +19,14 @@ T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 def _record(version: str, *, deleted_at: str | None = None, slug: str = "s") -> ArticleRecord:
     article = Article(
-        id="a", slug=slug, title="T", summary="", body="", published_at=T0, updated_at=T0, word_count=0,
+        id="a",
+        slug=slug,
+        title="T",
+        summary="",
+        body="",
+        published_at=T0,
+        updated_at=T0,
+        word_count=0,
         reading_time_minutes=1,
     )
     stored = StoredArticle(article=article, status="published", version=version, deleted=deleted_at is not None)
@@ -57,7 +64,10 @@ def test_slug_prefers_editor_then_existing_then_title_and_suffixes_clashes() -> 
 
 
 def test_promo_headlines_match_despite_case_accents_and_small_rewording() -> None:
-    hits = [IndexHit("x", "x", "Zoë Marchetti’s new album tops the charts", "2026"), IndexHit("y", "y", "Rates rise", "2026")]
+    hits = [
+        IndexHit("x", "x", "Zoë Marchetti’s new album tops the charts", "2026"),
+        IndexHit("y", "y", "Rates rise", "2026"),
+    ]
     assert match_headline("zoe marchetti's new album tops charts", hits).article_id == "x"  # type: ignore[union-attr]
     assert match_headline("Something else entirely", hits) is None
     assert headline_score("", "x") == 0

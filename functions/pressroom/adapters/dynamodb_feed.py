@@ -95,13 +95,13 @@ class DynamoDBFeed:
         return ArticleRecord(
             stored=StoredArticle(
                 article=article,
-                status=item["status"]["S"],  # type: ignore[arg-type]
+                status=item["status"]["S"],
                 version=item["version"]["S"],
                 deleted=item.get("deleted", {}).get("BOOL", False),
             ),
             rev=int(item["rev"]["N"]),
             source_key=item["source_key"]["S"],
-            index_keys=tuple(tuple(k["S"].split(_SEP, 1)) for k in item.get("index_keys", {}).get("L", [])),  # type: ignore[misc]
+            index_keys=tuple(tuple(k["S"].split(_SEP, 1)) for k in item.get("index_keys", {}).get("L", [])),
             pending_promos=tuple(p["S"] for p in item.get("pending_promos", {}).get("L", [])),
             deleted_at=item.get("deleted_at", {}).get("S"),
         )
@@ -197,7 +197,7 @@ class DynamoDBFeed:
             actions.append({"Put": {"TableName": self.table_name, "Item": item}})
         for pk, sk in sorted(old_index - new_index):
             actions.append({"Delete": {"TableName": self.table_name, "Key": {"pk": _s(pk), "sk": _s(sk)}}})
-        expires = str(int((datetime.now().timestamp() + PROMO_TTL.total_seconds())))
+        expires = str(int(datetime.now().timestamp() + PROMO_TTL.total_seconds()))
         for sk, headline in zip(promo_sks, write.pending_promos, strict=True):
             item = {
                 "pk": _s(PROMOS_PK),
@@ -276,7 +276,7 @@ class DynamoDBFeed:
         except ClientError as e:
             if e.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            codes = [r.get("Code") for r in e.response.get("CancellationReasons", [])]  # type: ignore[attr-defined]
+            codes = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
             if slug_at is not None and len(codes) > slug_at and codes[slug_at] == "ConditionalCheckFailed":
                 raise SlugTaken from e
             if codes and codes[0] == "ConditionalCheckFailed":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -61,7 +62,9 @@ class S3ArticleSource:
         data = body.read(max_bytes + 1)
         if len(data) > max_bytes:
             raise ObjectTooLarge(len(data))
-        return SourceObject(key=key, data=data, etag=response["ETag"].strip('"'), last_modified=response["LastModified"])
+        return SourceObject(
+            key=key, data=data, etag=response["ETag"].strip('"'), last_modified=response["LastModified"]
+        )
 
     def _version_with_etag(self, key: str, etag: str) -> str | None:
         response = self._client.list_object_versions(Bucket=self.bucket, Prefix=key, MaxKeys=50)
@@ -79,7 +82,7 @@ class S3ArticleSource:
             raise
         return True
 
-    def write_rejection(self, key: str, report: dict[str, object]) -> str:
+    def write_rejection(self, key: str, report: Mapping[str, object]) -> str:
         report_key = rejection_key(key)
         self._client.put_object(
             Bucket=self.bucket,
