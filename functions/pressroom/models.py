@@ -152,6 +152,13 @@ class ArticleUpload(_Strict):
     status: Status = "published"
 
     @property
+    def article_id(self) -> str:
+        """The id, which ``parse_upload`` always resolves (from the file name when the upload has none)."""
+        if self.id is None:
+            raise ValueError("the upload has no id; parse it with pressroom.parsing.parse_upload")
+        return self.id
+
+    @property
     def authors(self) -> list[str]:
         if self.author is None:
             return []

@@ -68,8 +68,14 @@ def parse_upload(data: bytes, key: str) -> ArticleUpload:
     fields = _json_fields(text) if suffix == ".json" else _text_export_fields(text)
     if "id" not in fields:
         default_id = slugify(PurePosixPath(key).stem)[:80].strip("-")
-        if default_id:
-            fields["id"] = default_id
+        if not default_id:
+            raise _reject(
+                "id",
+                f"cannot derive an id from the file name {PurePosixPath(key).name!r}; "
+                'add an "id" field or use a file name with letters or digits',
+                "missing",
+            )
+        fields["id"] = default_id
     try:
         return ArticleUpload.model_validate(fields)
     except ValidationError as e:

@@ -120,7 +120,6 @@ class Ingest:
 
     def publish(self, upload: ArticleUpload, obj: SourceObject) -> Result:
         """Store ``upload`` as the article's newest version unless a newer or equal one is stored already."""
-        assert upload.id is not None
         now = self.clock()
         clean = clean_body(upload.body)
         updated_at = upload.updated_at or obj.last_modified.astimezone(UTC)
@@ -130,12 +129,14 @@ class Ingest:
         related, pending = self._relate(upload, clean, tags) if indexed else ([], ())
         taken: set[str] = set()
         for _ in range(MAX_ATTEMPTS):
-            current = self.store.get_record(upload.id)
+            current = self.store.get_record(upload.article_id)
             verdict = decide(current, version)
             if verdict is not None:
-                return Result(verdict, obj.key, upload.id)
+                return Result(verdict, obj.key, upload.article_id)
             if current and current.stored.deleted and not self.source.exists(obj.key):
-                return Result(Outcome.STALE, obj.key, upload.id, detail="the object was deleted after it was read")
+                return Result(
+                    Outcome.STALE, obj.key, upload.article_id, detail="the object was deleted after it was read"
+                )
             base = preferred_slug(upload, current)
             slug = choose_slug(base, taken)
             article = build_article(upload, clean, tags, related, slug=slug, updated_at=updated_at)
@@ -154,7 +155,7 @@ class Ingest:
                 self.store.save(write)
             except SlugTaken:
                 taken.add(slug)
-                taken.update(self._taken_after(base, upload.id))
+                taken.update(self._taken_after(base, upload.article_id))
                 continue
             except ConcurrentChange:
                 continue
@@ -163,8 +164,8 @@ class Ingest:
             outcome = {"published": Outcome.PUBLISHED, "draft": Outcome.STORED_DRAFT}.get(
                 upload.status, Outcome.UNPUBLISHED
             )
-            return Result(outcome, obj.key, upload.id, detail=f"slug {slug}")
-        raise ConcurrentChange(f"{upload.id}: still contended after {MAX_ATTEMPTS} attempts")
+            return Result(outcome, obj.key, upload.article_id, detail=f"slug {slug}")
+        raise ConcurrentChange(f"{upload.article_id}: still contended after {MAX_ATTEMPTS} attempts")
 
     def _taken_after(self, base: str, article_id: str) -> set[str]:
         """The run of suffixed slugs (``slug-2``, ``slug-3`` …) other articles own already (GetItems, no writes)."""
@@ -213,7 +214,7 @@ class Ingest:
         if clean.promos:
             headlines = self.store.recent_headlines(HEADLINE_WINDOW)
             for promo in clean.promos:
-                hit = match_headline(promo.headline, headlines, exclude_id=upload.id)
+                hit = match_headline(promo.headline, headlines, exclude_id=upload.article_id)
                 if hit is None:
                     pending.append(promo.headline)
                 elif all(link.slug != hit.slug for link in related):
@@ -226,7 +227,7 @@ class Ingest:
             neighbours = {t.slug: self.store.tag_neighbours(t.slug, limit=NEIGHBOUR_DEPTH, now=now) for t in topical}
             weights = {t.slug: 0.5 + t.score / top for t in topical}
             seen = {link.slug for link in related if link.slug}
-            for hit in rank_related(upload.id or "", neighbours, weights=weights, limit=3 + len(seen)):
+            for hit in rank_related(upload.article_id, neighbours, weights=weights, limit=3 + len(seen)):
                 if hit.slug not in seen and len([r for r in related if r.source == "computed"]) < 3:
                     related.append(RelatedLink(title=hit.title, url=None, slug=hit.slug, source="computed"))
         return related, tuple(pending)
@@ -279,8 +280,9 @@ def _second_key(moment: datetime) -> str:
 
 def preferred_slug(upload: ArticleUpload, current: ArticleRecord | None) -> str:
     """The editor's slug, else the one the article already has (URLs stay stable), else one from the title."""
-    assert upload.id is not None
-    return upload.slug or (current.stored.article.slug if current else None) or slugify(upload.title) or upload.id
+    return (
+        upload.slug or (current.stored.article.slug if current else None) or slugify(upload.title) or upload.article_id
+    )
 
 
 def choose_slug(base: str, taken: set[str]) -> str:
@@ -301,10 +303,9 @@ def build_article(
     slug: str,
     updated_at: datetime,
 ) -> Article:
-    assert upload.id is not None
     words = count_words(clean.text)
     return Article(
-        id=upload.id,
+        id=upload.article_id,
         slug=slug,
         title=upload.title,
         summary=(upload.summary or "").strip() or derive_summary(clean.text),

@@ -32,7 +32,7 @@ from pressroom_stack.template import REPO_ROOT, TEMPLATE_PATH, load_template
 log = logging.getLogger("pressroom_stack.local")
 
 SAMPLES_DIR = REPO_ROOT / "examples" / "articles"
-DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}  # nosec B105 - moto's dummy credentials
 
 
 class LocalStackError(RuntimeError):
@@ -237,7 +237,7 @@ class LocalStack:
             )
 
     def _apply_gaps(self) -> list[Gap]:
-        assert self.stack is not None
+        assert self.stack is not None  # nosec B101 - narrows a type; start() sets it
         cfn = self.client("cloudformation")
         resources = cfn.describe_stack_resources(StackName=self.config.stack_name)["StackResources"]
         self._resource_ids = {
@@ -286,7 +286,7 @@ class LocalStack:
                 continue
             stages = apigw.get_stages(restApiId=physical).get("item", [])
             routes = routes_of(apigw, physical)
-            assert self._api is not None
+            assert self._api is not None  # nosec B101 - narrows a type; start() sets it
             self._api.target = ApiTarget(
                 rest_api_id=physical,
                 stage=stages[0]["stageName"] if stages else self.config.stage,
@@ -294,7 +294,7 @@ class LocalStack:
                 routes=routes,
                 functions={r.function_name: self.functions[r.function_name] for r in routes},
             )
-        assert self._api is not None
+        assert self._api is not None  # nosec B101 - narrows a type; start() sets it
         self._api.start()
 
     def _write_state(self) -> None:

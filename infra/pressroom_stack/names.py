@@ -11,4 +11,4 @@ STATE_KEY = "local-stack.json"
 
 def local_session(region_name: str) -> boto3.Session:
     """A session with moto's conventional dummy credentials (the local endpoint accepts any)."""
-    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region_name)  # noqa: S106
+    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region_name)  # noqa: S106  # nosec B106 - moto's dummy credentials

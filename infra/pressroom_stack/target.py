@@ -19,7 +19,7 @@ from botocore.exceptions import (
 from pressroom_stack.names import ARTIFACTS_BUCKET, DEFAULT_STACK_NAME, STATE_KEY, local_session
 from pressroom_stack.template import CONTRACT_OUTPUTS
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}  # noqa: S104 - names, not a bind address
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}  # noqa: S104  # nosec B104 - names, not a bind address
 
 
 class TargetError(RuntimeError):

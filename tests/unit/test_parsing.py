@@ -142,3 +142,8 @@ def test_every_input_is_an_article_or_a_clear_rejection(data: bytes, suffix: str
         assert e.errors and all(err.loc and err.msg and err.type for err in e.errors)
     else:
         assert isinstance(upload, ArticleUpload)
+
+
+def test_a_file_name_without_letters_or_digits_needs_an_id_field() -> None:
+    assert 'add an "id" field' in _errors(_json(), "incoming/🎉.json")["id"]
+    assert parse_upload(_json(id="party"), "incoming/🎉.json").article_id == "party"
