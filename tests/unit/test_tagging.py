@@ -172,7 +172,7 @@ def test_labelled_set_loads_with_fifteen_articles_across_five_sections() -> None
         assert all(tag["kind"] in KINDS - {"editorial"} for tag in article["expected_tags"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(
     title=st.text(max_size=80),
     text=st.text(
