@@ -90,3 +90,31 @@ def article(title: str, **fields: Any) -> dict[str, Any]:
         "published_at": fields.pop("published_at", "2026-11-20T09:30:00Z"),
         **fields,
     }
+
+
+def wire_ingest_queue(bucket: str, *, redrive_after: int | None = None) -> tuple[str, str | None]:
+    """An ingest queue (with a dead-letter queue after ``redrive_after`` receives, if given) notified by ``bucket``
+    for ``incoming/`` creations and removals, as template.yaml wires them. Returns (queue URL, DLQ URL)."""
+    sqs = boto3.client("sqs")
+
+    def arn(url: str) -> str:
+        return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"] if redrive_after else None
+    attributes = {"VisibilityTimeout": "180"}
+    if dlq:
+        attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": arn(dlq), "maxReceiveCount": redrive_after})
+    queue = sqs.create_queue(QueueName="ingest", Attributes=attributes)["QueueUrl"]
+    boto3.client("s3").put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": arn(queue),
+                    "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}},
+                }
+            ]
+        },
+    )
+    return queue, dlq

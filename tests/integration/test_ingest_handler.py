@@ -14,7 +14,7 @@ from pressroom.adapters.dynamodb_feed import DynamoDBFeed
 from pressroom.handlers import ingest
 from pressroom.ports import FEED_INDEX, tag_index
 from tests.conftest import Resources
-from tests.helpers import article, golden, notification, put_article, s3_record, sqs_event
+from tests.helpers import article, golden, notification, put_article, s3_record, sqs_event, wire_ingest_queue
 
 pytestmark = pytest.mark.integration
 FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
@@ -224,20 +224,7 @@ def test_transient_faults_fail_the_record_so_sqs_retries(resources: Resources, l
 
 def test_moto_shaped_notifications_from_a_real_bucket_configuration(resources: Resources, lambda_context: Any) -> None:
     sqs, s3 = boto3.client("sqs"), boto3.client("s3")
-    queue = sqs.create_queue(QueueName="ingest")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.put_bucket_notification_configuration(
-        Bucket=resources.bucket,
-        NotificationConfiguration={
-            "QueueConfigurations": [
-                {
-                    "QueueArn": arn,
-                    "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
-                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}},
-                }
-            ]
-        },
-    )
+    queue, _ = wire_ingest_queue(resources.bucket)
     s3.put_object(Bucket=resources.bucket, Key="incoming/from moto+1.json", Body=json.dumps(article("From moto")))
     messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     bodies = [m["Body"] for m in messages]
