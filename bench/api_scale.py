@@ -10,7 +10,8 @@ included; their stdout is discarded).
 
 Read units are computed from the items each call returns (4 KB units, eventually consistent = half price), as
 moto does not report ``ConsumedCapacity`` for the adapter's calls; they are the same on real DynamoDB.
-Latency on moto includes moto's own work: moto's Query walks the whole partition, so its cost grows with the feed,
+Latency on moto includes moto's own work: moto's Query walks (and sorts) the whole partition it queries (the whole
+table without ``tests.moto_speedups.fast_moto_dynamodb``, which this bench uses), so its cost grows with the feed,
 which real DynamoDB's does not (a Query reads only the page it returns). So the bench reports both the total and the
 handler's *own* time (total minus the time spent inside DynamoDB calls): the own time and the read units are what
 scale with the code; the total on moto is an upper bound. Feed pages at 100,000 use fewer requests (moto is slow).
@@ -27,6 +28,7 @@ import statistics
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,7 +63,7 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _article(n: int) -> Any:
+def _article(n: int, tags: list[Any] | None = None) -> Any:
     from pressroom.models import Article, Tag
 
     published = START + timedelta(minutes=n)
@@ -77,7 +79,9 @@ def _article(n: int) -> Any:
         section="entertainment",
         word_count=600,
         reading_time_minutes=3,
-        tags=[
+        tags=tags
+        if tags is not None
+        else [
             Tag(name="Portmere", slug="portmere", kind="place", score=0.9),
             Tag(name="Harbour Lights Festival", slug="harbour-lights-festival", kind="event", score=0.8),
             Tag(name="Mara Quill", slug="mara-quill", kind="person", score=0.6),
@@ -85,14 +89,23 @@ def _article(n: int) -> Any:
     )
 
 
-def _items(n: int) -> list[dict[str, Any]]:
-    """The items a published article occupies that the read routes touch, in the adapter's format."""
+def _items(n: int, tags: list[Any] | None = None) -> list[dict[str, Any]]:
+    """The items a published article occupies that the read routes touch, in the adapter's format. With ``tags``,
+    the article carries those tags and gets its ``TAG#<slug>`` index entries too (as ingest writes them)."""
     from pressroom.adapters.dynamodb_feed import ARTICLE_SK, index_sk
 
-    article = _article(n)
+    article = _article(n, tags)
     summary_doc = article.summary_view().model_dump_json(exclude={"url"})
     doc = zlib.compress(article.model_dump_json(exclude={"url"}).encode(), 6)
     sk = index_sk(article)
+    entry = {
+        "sk": {"S": sk},
+        "doc": {"S": summary_doc},
+        "article_id": {"S": article.id},
+        "slug": {"S": article.slug},
+        "title": {"S": article.title},
+    }
+    indexes = ["FEED", *(f"TAG#{tag.slug}" for tag in tags or [])]
     return [
         {
             "pk": {"S": f"ART#{article.id}"},
@@ -104,25 +117,18 @@ def _items(n: int) -> list[dict[str, Any]]:
             "rev": {"N": "1"},
             "deleted": {"BOOL": False},
             "source_key": {"S": f"incoming/{article.id}.json"},
-            "index_keys": {"L": [{"S": f"FEED\x1f{sk}"}]},
+            "index_keys": {"L": [{"S": f"{name}\x1f{sk}"} for name in sorted(indexes)]},
             "pending_promos": {"L": []},
         },
         {"pk": {"S": f"SLUG#{article.slug}"}, "sk": {"S": "SLUG"}, "article_id": {"S": article.id}},
-        {
-            "pk": {"S": "FEED"},
-            "sk": {"S": sk},
-            "doc": {"S": summary_doc},
-            "article_id": {"S": article.id},
-            "slug": {"S": article.slug},
-            "title": {"S": article.title},
-        },
+        *({"pk": {"S": name}, **entry} for name in indexes),
     ]
 
 
-def _load(client: Any, start: int, stop: int) -> None:
+def _load(client: Any, start: int, stop: int, items: Callable[[int], list[dict[str, Any]]] | None = None) -> None:
     batch: list[dict[str, Any]] = []
     for n in range(start, stop):
-        batch.extend({"PutRequest": {"Item": item}} for item in _items(n))
+        batch.extend({"PutRequest": {"Item": item}} for item in (items or _items)(n))
         while len(batch) >= 25:
             _write(client, batch[:25])
             batch = batch[25:]
@@ -177,7 +183,6 @@ class _ReadMeter:
 
 def _measure(requests: int, page_requests: int, size: int, meter: _ReadMeter) -> dict[str, Any]:
     from pressroom.handlers import api
-
     from tests.conftest import LambdaContext
     from tests.fakes_api import rest_event
 
@@ -226,16 +231,23 @@ def _measure(requests: int, page_requests: int, size: int, meter: _ReadMeter) ->
     return figures
 
 
-def run(sizes: tuple[int, ...] = (1_000, 10_000, 100_000), requests: int = 200) -> dict[str, Any]:
-    """Load the table up to each size in turn and measure; returns the figures and the 100k/1k ratios."""
+def run(
+    sizes: tuple[int, ...] = (1_000, 10_000, 100_000), requests: int = 200, page_requests: int | None = None
+) -> dict[str, Any]:
+    """Load the table up to each size in turn and measure; returns the figures and the 100k/1k ratios.
+
+    ``page_requests`` is the number of feed page requests per size (default: ``requests`` up to 10,000 articles,
+    a tenth of it above). moto runs with ``tests.moto_speedups.fast_moto_dynamodb`` (a Query looks at its own
+    partition only, as DynamoDB's does), without which 100,000 articles take a quarter of an hour."""
     _env()
     import boto3
     from moto import mock_aws
 
+    from tests.moto_speedups import fast_moto_dynamodb
     from tests.template import feed_table_definition
 
     results: list[dict[str, Any]] = []
-    with mock_aws():
+    with mock_aws(), fast_moto_dynamodb():
         from pressroom.handlers import api
 
         api.default_root.cache_clear()
@@ -249,8 +261,8 @@ def run(sizes: tuple[int, ...] = (1_000, 10_000, 100_000), requests: int = 200) 
             _load(client, loaded, size)
             load_seconds = time.perf_counter() - t0
             loaded = size
-            page_requests = requests if size <= 10_000 else max(10, requests // 10)
-            figures = _measure(requests, page_requests, size, meter)
+            pages = page_requests or (requests if size <= 10_000 else max(10, requests // 10))
+            figures = _measure(requests, pages, size, meter)
             figures["load_seconds"] = round(load_seconds, 1)
             results.append(figures)
             print(_line(figures), flush=True)

@@ -16,7 +16,7 @@ def item_size(item: dict[str, Any]) -> int:
 
 
 def _value_size(value: dict[str, Any]) -> int:
-    (kind, inner), = value.items()
+    ((kind, inner),) = value.items()
     if kind == "S":
         return len(inner.encode())
     if kind == "B":
@@ -68,7 +68,7 @@ class CallCounter:
             return
         if model.name == "TransactWriteItems":
             for action in params.get("TransactItems", []):
-                (kind, body), = action.items()
+                ((kind, body),) = action.items()
                 item = body.get("Item") or body.get("Key", {})
                 self.write_units += write_units(item, transactional=True)
         elif model.name in ("PutItem", "DeleteItem", "UpdateItem"):

@@ -153,8 +153,14 @@ def ingest_on_moto(copies: int = 10) -> dict[str, Any]:
         totals: dict[str, float] = {}
         store = _Timed(
             DynamoDBFeed("bench", client=counter.attach(boto3.client("dynamodb"))),
-            {"recent_headlines": "relate", "tag_neighbours": "relate", "save": "publish", "get_record": "publish",
-             "pending_promos": "publish", "resolve_promos": "publish"},
+            {
+                "recent_headlines": "relate",
+                "tag_neighbours": "relate",
+                "save": "publish",
+                "get_record": "publish",
+                "pending_promos": "publish",
+                "resolve_promos": "publish",
+            },
             totals,
         )
         source = S3ArticleSource("bench", client=counter.attach(boto3.client("s3")))
@@ -193,19 +199,27 @@ def ingest_on_moto(copies: int = 10) -> dict[str, Any]:
 
 def main() -> dict[str, Any]:
     enrichment = enrichment_times()
-    print(f"enrichment (parse+clean+tag), {enrichment['samples']} sample articles: "
-          f"median {enrichment['sample_median_ms']:.2f} ms, p95 {enrichment['sample_p95_ms']:.2f} ms")
-    print(f"enrichment, 600-word article: median {enrichment['words600_median_ms']:.2f} ms, "
-          f"p95 {enrichment['words600_p95_ms']:.2f} ms (target <= 25 ms)")
+    print(
+        f"enrichment (parse+clean+tag), {enrichment['samples']} sample articles: "
+        f"median {enrichment['sample_median_ms']:.2f} ms, p95 {enrichment['sample_p95_ms']:.2f} ms"
+    )
+    print(
+        f"enrichment, 600-word article: median {enrichment['words600_median_ms']:.2f} ms, "
+        f"p95 {enrichment['words600_p95_ms']:.2f} ms (target <= 25 ms)"
+    )
     ingest = ingest_on_moto()
-    print(f"ingest on moto, one worker: {ingest['articles']} uploads, {ingest['articles_per_second']:.1f} articles/s, "
-          f"outcomes {ingest['outcomes']}")
+    print(
+        f"ingest on moto, one worker: {ingest['articles']} uploads, {ingest['articles_per_second']:.1f} articles/s, "
+        f"outcomes {ingest['outcomes']}"
+    )
     stages = ", ".join(f"{k} {v:.2f} ms" for k, v in ingest["stage_ms_per_article"].items())
     print(f"per-stage time per article: {stages}")
     print(f"S3 reads per article: {ingest['s3_reads_per_article']:.2f} (target <= 1)")
-    print(f"DynamoDB write calls per published article: {ingest['dynamodb_write_calls_per_written_article']:.2f} "
-          f"(target <= 2); write units: {ingest['dynamodb_write_units_per_written_article']:.1f}; "
-          f"read units per article: {ingest['dynamodb_read_units_per_article']:.1f}")
+    print(
+        f"DynamoDB write calls per published article: {ingest['dynamodb_write_calls_per_written_article']:.2f} "
+        f"(target <= 2); write units: {ingest['dynamodb_write_units_per_written_article']:.1f}; "
+        f"read units per article: {ingest['dynamodb_read_units_per_article']:.1f}"
+    )
     calls = ", ".join(f"{k} {v:.2f}" for k, v in ingest["calls_per_article"].items())
     print(f"AWS calls per article: {calls}")
     return {"enrichment": enrichment, "ingest": ingest}

@@ -34,6 +34,7 @@ class StackFigures:
 
 def _child(round_trips: int, started: float) -> dict[str, object]:
     import requests
+
     from pressroom_stack.local import LocalStack, free_port, wait_until
 
     stack = LocalStack(aws_port=free_port(), api_port=free_port(), publish_samples=False)

@@ -1,4 +1,4 @@
-"""A burst of 2,000+ S3 writes (uploads and deletions) with faults, through the real notification path, then a
+"""A burst of 2,000+ S3 writes (uploads, deletions) with faults through the real notification path, and a reconciliation.
 
 In-process on moto (the local stack's HTTP hop would make this minutes long in CI): the bucket notifies an SQS queue
 with a redrive policy exactly as template.yaml wires it, and a small event-source loop feeds the ingest handler in
