@@ -125,13 +125,14 @@ def ingest_on_moto(copies: int = 10) -> dict[str, Any]:
     from pressroom.adapters.dynamodb_feed import DynamoDBFeed
     from pressroom.adapters.s3_source import S3ArticleSource
     from pressroom.events import S3EventRecord
+    from tests.moto_speedups import fast_moto_dynamodb
     from tests.template import feed_table_definition
 
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(name, "testing")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     samples = _sample_uploads()
-    with mock_aws():
+    with mock_aws(), fast_moto_dynamodb():
         s3, ddb = boto3.client("s3"), boto3.client("dynamodb")
         s3.create_bucket(Bucket="bench")
         ddb.create_table(TableName="bench", **feed_table_definition())

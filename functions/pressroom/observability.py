@@ -1,7 +1,12 @@
-"""Logger, tracer and metrics, declared once for every function (names come from the POWERTOOLS_* environment)."""
+"""Logger, tracer and metrics, declared once for every function (names come from the POWERTOOLS_* environment).
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+The tracer patches botocore only (the functions make no other outbound calls), so cold starts do not import
+X-Ray's other patchers."""
+
+from aws_lambda_powertools.logging import Logger
+from aws_lambda_powertools.metrics import Metrics
+from aws_lambda_powertools.tracing import Tracer
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=("botocore",))
 metrics = Metrics()
