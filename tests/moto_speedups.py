@@ -60,8 +60,30 @@ def _retention_check(self: Any, queue_name: str, message: Any) -> bool:
     return retention + message.sent_timestamp / 1000 > time.time()
 
 
+_depth = 0
+
+
 @contextmanager
 def fast_moto_dynamodb() -> Iterator[None]:
+    """Re-entrant: a nested use keeps the speed-ups of the outer one."""
+    global _depth
+    if _depth:
+        _depth += 1
+        try:
+            yield
+        finally:
+            _depth -= 1
+        return
+    _depth += 1
+    try:
+        with _patched():
+            yield
+    finally:
+        _depth -= 1
+
+
+@contextmanager
+def _patched() -> Iterator[None]:
     from moto.dynamodb import models as backend_module
     from moto.sqs.models import SQSBackend
 
