@@ -25,7 +25,7 @@ from pressroom.ports import FEED_INDEX
 from tests.conftest import Resources
 from tests.helpers import s3_record, sqs_event, wire_ingest_queue
 
-pytestmark = [pytest.mark.reliability, pytest.mark.slow]
+pytestmark = [pytest.mark.reliability, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 SEED = 20261125
 FAULT_RATE = 0.015
