@@ -1,4 +1,4 @@
-"""Speed-ups of moto's DynamoDB and SQS *fakes* for the large suites and benchmarks (the code under test is untouched).
+"""Speed-ups of moto's DynamoDB, SQS and S3 *fakes* for the large suites and benchmarks (the code under test is untouched).
 
 moto snapshots every table with ``copy.deepcopy`` before each TransactWriteItems (to roll back) and sorts every
 item of the table for each Query, so each call costs O(table size): a 2,000-upload burst would take an hour. Here
@@ -54,6 +54,28 @@ def _copy_item(item: Item) -> Item:
     return clone
 
 
+def _list_object_versions_of_prefix(original: Any) -> Any:
+    """moto deep-copies every version of every key of the bucket for each ListObjectVersions; S3 reads the prefix."""
+
+    def list_object_versions(self: Any, bucket_name: str, *args: Any, **kwargs: Any) -> Any:
+        prefix = kwargs.get("prefix") or (args[3] if len(args) > 3 else "")
+        bucket = self.get_bucket(bucket_name)
+        if not prefix:
+            return original(self, bucket_name, *args, **kwargs)
+        everything = bucket.keys
+        subset = type(everything)()
+        for key, versions in dict.items(everything):
+            if key.startswith(prefix):
+                dict.__setitem__(subset, key, versions)
+        bucket.keys = subset
+        try:
+            return original(self, bucket_name, *args, **kwargs)
+        finally:
+            bucket.keys = everything
+
+    return list_object_versions
+
+
 def _retention_check(self: Any, queue_name: str, message: Any) -> bool:
     """moto's check builds every attribute of the queue (counting all its messages) for each message it delivers."""
     retention = int(getattr(self.get_queue(queue_name), "message_retention_period", 345600))
@@ -85,6 +107,7 @@ def fast_moto_dynamodb() -> Iterator[None]:
 @contextmanager
 def _patched() -> Iterator[None]:
     from moto.dynamodb import models as backend_module
+    from moto.s3.models import S3Backend
     from moto.sqs.models import SQSBackend
 
     original_copy = backend_module.copy
@@ -123,9 +146,12 @@ def _patched() -> Iterator[None]:
     table_module.Table.query = query  # type: ignore[method-assign]
     original_retention = SQSBackend.is_message_valid_based_on_retention_period
     SQSBackend.is_message_valid_based_on_retention_period = _retention_check  # type: ignore[method-assign]
+    original_versions = S3Backend.list_object_versions
+    S3Backend.list_object_versions = _list_object_versions_of_prefix(original_versions)  # type: ignore[method-assign]
     try:
         yield
     finally:
+        S3Backend.list_object_versions = original_versions  # type: ignore[method-assign]
         SQSBackend.is_message_valid_based_on_retention_period = original_retention  # type: ignore[method-assign]
         backend_module.copy = original_copy
         backend.transact_write_items = original_transact  # type: ignore[method-assign]
