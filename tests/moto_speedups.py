@@ -1,4 +1,4 @@
-"""Speed-ups of moto's DynamoDB, SQS and S3 *fakes* for the large suites and benchmarks (the code under test is untouched).
+"""Speed-ups of moto's DynamoDB, SQS and S3 *fakes* for the large suites and benchmarks (code under test untouched).
 
 moto snapshots every table with ``copy.deepcopy`` before each TransactWriteItems (to roll back) and sorts every
 item of the table for each Query, so each call costs O(table size): a 2,000-upload burst would take an hour. Here
