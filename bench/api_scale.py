@@ -25,7 +25,6 @@ import io
 import json
 import os
 import statistics
-import sys
 import time
 import zlib
 from collections.abc import Callable
@@ -34,9 +33,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-for _path in (ROOT / "functions", ROOT):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
 
 TABLE = "pressroom-feed-bench"
 START = datetime(2020, 1, 1, tzinfo=UTC)
