@@ -7,8 +7,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
-
 
 def item_size(item: dict[str, Any]) -> int:
     """DynamoDB item size in bytes: attribute names plus values (strings and binaries by length, numbers ~21)."""
@@ -54,12 +52,6 @@ class CallCounter:
         client.meta.events.register("provide-client-params.*.*", self._on_params)
         client.meta.events.register("after-call.*.*", self._on_response)
         return client
-
-    def attach_default_session(self) -> None:
-        session = boto3.DEFAULT_SESSION or boto3.setup_default_session() or boto3.DEFAULT_SESSION
-        assert session is not None
-        session.events.register("provide-client-params.*.*", self._on_params)
-        session.events.register("after-call.*.*", self._on_response)
 
     def _on_params(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         service = model.service_model.service_name

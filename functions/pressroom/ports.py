@@ -111,6 +111,10 @@ class ConcurrentChange(Exception):
     """The article changed between read and write; read again and decide again."""
 
 
+class ArticleTooLarge(Exception):
+    """The enriched article does not fit in one stored item, even compressed: bad input, never retried."""
+
+
 class SlugTaken(Exception):
     """Another article owns the slug; pick another."""
 

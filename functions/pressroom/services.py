@@ -21,6 +21,7 @@ from pressroom.ports import (
     FEED_INDEX,
     ArticleRecord,
     ArticleSource,
+    ArticleTooLarge,
     ArticleWrite,
     ConcurrentChange,
     FeedStore,
@@ -32,7 +33,7 @@ from pressroom.ports import (
     section_index,
     tag_index,
 )
-from pressroom.relating import match_headline, rank_related
+from pressroom.relating import COMPUTED_LIMIT, match_headline, rank_related
 from pressroom.tagging import extract_tags
 from pressroom.text import slugify
 
@@ -97,7 +98,12 @@ class Ingest:
             upload = parse_upload(obj.data, key)
         except UploadRejected as e:
             return self.reject(key, obj.etag, e)
-        return self.publish(upload, obj)
+        try:
+            return self.publish(upload, obj)
+        except ArticleTooLarge as e:
+            return self.reject(
+                key, obj.etag, UploadRejected([ErrorDetail("body", f"{e}; shorten the body", "too_large")])
+            )
 
     def _publish_superseded(self, key: str, version_id: str | None, etag: str) -> None:
         """Offer the earlier upload an event names to ``publish``: it wins only if its ``updated_at`` is newer."""
@@ -227,9 +233,9 @@ class Ingest:
             neighbours = {t.slug: self.store.tag_neighbours(t.slug, limit=NEIGHBOUR_DEPTH, now=now) for t in topical}
             weights = {t.slug: 0.5 + t.score / top for t in topical}
             seen = {link.slug for link in related if link.slug}
-            for hit in rank_related(upload.article_id, neighbours, weights=weights, limit=3 + len(seen)):
-                if hit.slug not in seen and len([r for r in related if r.source == "computed"]) < 3:
-                    related.append(RelatedLink(title=hit.title, url=None, slug=hit.slug, source="computed"))
+            ranked = rank_related(upload.article_id, neighbours, weights=weights, limit=COMPUTED_LIMIT + len(seen))
+            fresh = [hit for hit in ranked if hit.slug not in seen][:COMPUTED_LIMIT]
+            related.extend(RelatedLink(title=hit.title, url=None, slug=hit.slug, source="computed") for hit in fresh)
         return related, tuple(pending)
 
     def _resolve_earlier_promos(self, article: Article) -> None:

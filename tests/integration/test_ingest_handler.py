@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -268,3 +269,15 @@ def test_many_articles_with_one_headline_all_publish_under_suffixed_slugs(
         store.get_by_slug(s).article.id for s in ["popular-headline", *(f"popular-headline-{n}" for n in range(2, 13))]
     }  # type: ignore[union-attr]
     assert owners == {f"same-{n}" for n in range(12)}
+
+
+def test_an_article_too_large_to_store_is_rejected_not_retried(resources: Resources, lambda_context: Any) -> None:
+    rng = random.Random(7)
+    body = "".join(chr(rng.randrange(0x20000, 0x2A6DF)) for _ in range(199_000))  # incompressible, 4 bytes each
+    data = json.dumps(article("Huge body", body=body), ensure_ascii=False).encode()
+    assert len(data) < 1024 * 1024
+    record = put_article(resources.bucket, "incoming/huge-body.json", data)
+    assert run(lambda_context, notification(record)) == []
+    (error,) = report(resources, "incoming/huge-body.json")["errors"]
+    assert (error["loc"], error["type"]) == ("body", "too_large") and "compressed" in error["msg"]
+    assert feed(resources) == []

@@ -31,6 +31,7 @@ from botocore.exceptions import ClientError
 from pressroom.models import Article, ArticleSummary
 from pressroom.ports import (
     ArticleRecord,
+    ArticleTooLarge,
     ArticleWrite,
     ConcurrentChange,
     IndexHit,
@@ -65,10 +66,6 @@ def now_bound(now: datetime) -> str:
 
 def _s(value: str) -> dict[str, Any]:
     return {"S": value}
-
-
-class ArticleTooLarge(Exception):
-    """The enriched article does not fit in a DynamoDB item, even compressed."""
 
 
 class DynamoDBFeed:
