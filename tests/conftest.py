@@ -29,6 +29,17 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def frozen_clock() -> Iterator[None]:
+    """Every test, the local stack's included, runs with the clock at ``tests.clock.NOW`` (and ticking from it)."""
+    import time_machine
+
+    from tests.clock import NOW
+
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
 @dataclass
 class LambdaContext:
     function_name: str = "pressroom-test"

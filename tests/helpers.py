@@ -11,6 +11,7 @@ from urllib.parse import quote_plus
 
 import boto3
 
+from tests.clock import ago
 from tests.conftest import EVENTS
 
 
@@ -87,7 +88,7 @@ def article(title: str, **fields: Any) -> dict[str, Any]:
     return {
         "title": title,
         "body": fields.pop("body", f"{title}. Mara Quill said the plan was ready.\n\nThe Portmere council agreed."),
-        "published_at": fields.pop("published_at", "2026-11-20T09:30:00Z"),
+        "published_at": fields.pop("published_at", ago(days=7)),
         **fields,
     }
 

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from pressroom.adapters.dynamodb_feed import DynamoDBFeed
 from pressroom.handlers import ingest
 from pressroom.ports import FEED_INDEX, tag_index
+from tests.clock import NOW, ago
 from tests.conftest import Resources
 from tests.helpers import article, golden, notification, put_article, s3_record, sqs_event, wire_ingest_queue
 
@@ -81,7 +82,7 @@ def test_a_published_article_is_enriched(resources: Resources, lambda_context: A
 
 def test_test_event_and_several_records_per_message(resources: Resources, lambda_context: Any) -> None:
     first = put_article(resources.bucket, "incoming/one.json", article("One"))
-    second = put_article(resources.bucket, "incoming/two.json", article("Two", published_at="2026-11-21"))
+    second = put_article(resources.bucket, "incoming/two.json", article("Two", published_at=ago(days=1)))
     assert run(lambda_context, golden("s3_test_event.json"), notification(first, second)) == []
     assert feed(resources) == ["two", "one"]
 
@@ -104,9 +105,9 @@ def test_the_same_event_twice_publishes_once(resources: Resources, lambda_contex
 
 
 def test_an_older_version_never_overwrites_a_newer_one(resources: Resources, lambda_context: Any) -> None:
-    newer = put_article(resources.bucket, "incoming/v.json", article("Version two", updated_at="2026-11-22T10:00:00Z"))
+    newer = put_article(resources.bucket, "incoming/v.json", article("Version two", updated_at="2029-11-22T10:00:00Z"))
     assert run(lambda_context, notification(newer)) == []
-    older = put_article(resources.bucket, "incoming/v.json", article("Version one", updated_at="2026-11-21T10:00:00Z"))
+    older = put_article(resources.bucket, "incoming/v.json", article("Version one", updated_at="2029-11-21T10:00:00Z"))
     assert run(lambda_context, notification(older), notification(newer)) == []
     stored = DynamoDBFeed(resources.table).get_record("v")
     assert stored is not None and stored.stored.article.title == "Version two"
@@ -116,13 +117,13 @@ def test_a_new_version_replaces_the_old_and_moves_its_index_entries(resources: R
     v1 = put_article(
         resources.bucket,
         "incoming/m.json",
-        article("Move", section="sport", tags=["Rowing"], updated_at="2026-11-20T00:00:00Z"),
+        article("Move", section="sport", tags=["Rowing"], updated_at="2029-11-20T00:00:00Z"),
     )
     assert run(lambda_context, notification(v1)) == []
     v2 = put_article(
         resources.bucket,
         "incoming/m.json",
-        article("Move", section="business", tags=["Markets"], updated_at="2026-11-23T00:00:00Z"),
+        article("Move", section="business", tags=["Markets"], updated_at="2029-11-23T00:00:00Z"),
     )
     assert run(lambda_context, notification(v2)) == []
     assert feed(resources, "SECTION#sport") == [] and feed(resources, "SECTION#business") == ["m"]
@@ -147,12 +148,12 @@ def test_delete_then_reupload(resources: Resources, lambda_context: Any) -> None
 
 def test_withdrawn_upload_takes_the_article_out(resources: Resources, lambda_context: Any) -> None:
     v1 = put_article(
-        resources.bucket, "incoming/w.json", article("Withdraw me", tags=["Rowing"], updated_at="2026-11-20")
+        resources.bucket, "incoming/w.json", article("Withdraw me", tags=["Rowing"], updated_at="2029-11-20")
     )
     v2 = put_article(
         resources.bucket,
         "incoming/w.json",
-        article("Withdraw me", status="withdrawn", updated_at="2026-11-30T00:00:00Z"),
+        article("Withdraw me", status="withdrawn", updated_at="2029-11-30T00:00:00Z"),
     )
     assert run(lambda_context, notification(v1)) == []
     assert run(lambda_context, notification(v2)) == []
@@ -167,7 +168,7 @@ def test_drafts_are_stored_not_indexed_and_scheduled_are_hidden(resources: Resou
     store = DynamoDBFeed(resources.table)
     assert store.get_by_slug("a-draft").status == "draft"  # type: ignore[union-attr]
     assert feed(resources) == ["later"]
-    assert store.list_index(FEED_INDEX, limit=10, after=None, now=datetime.now(UTC)).items == []
+    assert store.list_index(FEED_INDEX, limit=10, after=None, now=NOW).items == []
 
 
 def test_slug_clash_gets_a_suffix(resources: Resources, lambda_context: Any) -> None:
@@ -239,7 +240,7 @@ def test_versions_uploaded_in_reverse_order_end_at_the_newest(
     resources: Resources, lambda_context: Any, with_version_ids: bool
 ) -> None:
     records = [
-        put_article(resources.bucket, "incoming/r.json", article(f"Version {n}", updated_at=f"2026-11-2{n}T00:00:00Z"))
+        put_article(resources.bucket, "incoming/r.json", article(f"Version {n}", updated_at=f"2029-11-2{n}T00:00:00Z"))
         for n in (3, 2, 1)
     ]
     if not with_version_ids:

@@ -113,8 +113,8 @@ def _article(rng: random.Random, n: int, *, version: int = 1) -> dict[str, Any]:
     return {
         "title": f"Story {n} version {version}",
         "body": _body(rng, n),
-        "published_at": f"2026-{1 + n % 11:02d}-{1 + n % 27:02d}T{n % 24:02d}:{n % 60:02d}:00Z",
-        "updated_at": f"2026-11-{10 + version:02d}T00:00:00Z",
+        "published_at": f"2029-{1 + n % 11:02d}-{1 + n % 27:02d}T{n % 24:02d}:{n % 60:02d}:00Z",
+        "updated_at": f"2029-11-{10 + version:02d}T00:00:00Z",
         "section": SECTIONS[n % len(SECTIONS)],
     }
 
@@ -216,7 +216,7 @@ def test_burst_with_faults_loses_nothing_and_publishes_each_version_once(
                 "Records": [
                     {
                         "eventName": "ObjectCreated:Put",
-                        "eventTime": "2026-11-25T00:00:00.000Z",
+                        "eventTime": "2029-11-25T00:00:00.000Z",
                         "s3": {"bucket": {"name": resources.bucket}, "object": {"key": f"incoming/story-{n}.json"}},
                     }
                 ]

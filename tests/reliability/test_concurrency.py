@@ -66,8 +66,8 @@ def test_two_workers_on_the_same_event_publish_it_once(resources: Resources) -> 
 
 def test_an_older_version_racing_a_newer_one_never_wins(resources: Resources) -> None:
     key = "incoming/race.json"
-    old = article("Old title", updated_at="2026-11-20T00:00:00Z", tags=["Rowing"])
-    new = article("New title", updated_at="2026-11-21T00:00:00Z", tags=["Sailing"])
+    old = article("Old title", updated_at="2029-11-20T00:00:00Z", tags=["Rowing"])
+    new = article("New title", updated_at="2029-11-21T00:00:00Z", tags=["Sailing"])
     old_event = _event(resources, key, old)
     old_worker = _worker(resources)
     # Worker A has read S3's *old* object and the empty table; then the newer version is uploaded and B publishes it.

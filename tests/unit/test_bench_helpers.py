@@ -108,12 +108,12 @@ def test_results_name_the_machine_the_date_and_the_command_of_every_section():
         "python -m bench --only cost",
         lines=["1 million published articles: $1.00"],
         summary=[("US$ per 1 million published articles", "$1.00")],
-        measured_at="2026-11-25 10:00 UTC",
+        measured_at="2029-11-25 10:00 UTC",
         seconds=3,
     )
-    text = render([section], m, "2026-11-25 10:00 UTC", 60.0, [])
+    text = render([section], m, "2029-11-25 10:00 UTC", 60.0, [])
     assert "| US$ per 1 million published articles | $1.00 | [Cost model](#cost-model) |" in text
-    assert f"_Measured 2026-11-25 10:00 UTC on {m['nproc']} CPUs (nproc), {m['cpu']}, Python {m['python']}" in text
+    assert f"_Measured 2029-11-25 10:00 UTC on {m['nproc']} CPUs (nproc), {m['cpu']}, Python {m['python']}" in text
     assert "Reproduce: `python -m bench --only cost`" in text
     assert "- 1 million published articles: $1.00" in text
     assert "took 1.0 min" in text

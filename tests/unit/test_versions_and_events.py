@@ -14,7 +14,7 @@ from pressroom.relating import headline_score, match_headline, rank_related
 from pressroom.services import Outcome, choose_slug, decide, preferred_slug, version_key
 from tests.helpers import golden, notification, s3_record
 
-T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+T0 = datetime(2029, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def _record(version: str, *, deleted_at: str | None = None, slug: str = "s") -> ArticleRecord:
@@ -50,8 +50,8 @@ def test_decide_publishes_new_ignores_equal_and_older() -> None:
 
 def test_decide_after_deletion_republishes_the_same_or_a_newer_version_only() -> None:
     v1, v2 = version_key(T0, T0, b"1"), version_key(T0 + timedelta(days=1), T0, b"2")
-    assert decide(_record(v1, deleted_at="2026-11-20T10:00:00Z"), v1) is None
-    assert decide(_record(v2, deleted_at="2026-11-20T10:00:00Z"), v1) is Outcome.STALE
+    assert decide(_record(v1, deleted_at="2029-11-20T10:00:00Z"), v1) is None
+    assert decide(_record(v2, deleted_at="2029-11-20T10:00:00Z"), v1) is Outcome.STALE
 
 
 def test_slug_prefers_editor_then_existing_then_title_and_suffixes_clashes() -> None:
@@ -74,7 +74,7 @@ def test_promo_headlines_match_despite_case_accents_and_small_rewording() -> Non
 
 
 def test_related_ranks_rare_shared_tags_first_and_excludes_self() -> None:
-    common = [IndexHit(f"c{i}", f"c{i}", "C", f"2026-11-{i + 1:02d}") for i in range(20)]
+    common = [IndexHit(f"c{i}", f"c{i}", "C", f"2029-11-{i + 1:02d}") for i in range(20)]
     rare = [IndexHit("r", "r", "R", "2026-01-01")]
     neighbours = {"common": [*common, IndexHit("me", "me", "Me", "2026")], "rare": rare}
     ranked = rank_related("me", neighbours, limit=3)
