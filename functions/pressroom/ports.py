@@ -148,10 +148,13 @@ class FeedStore(FeedReader, Protocol):
 
 @dataclass(frozen=True)
 class SourceObject:
+    """One version of an upload as read from S3 (``version_id`` None on an unversioned bucket)."""
+
     key: str
     data: bytes
     etag: str
     last_modified: datetime
+    version_id: str | None = None
 
 
 class ObjectGone(Exception):
@@ -175,8 +178,14 @@ class ArticleSource(Protocol):
         """An earlier version of ``key`` (by version id, else by ETag), or None if it is gone."""
         ...
 
-    def exists(self, key: str) -> bool: ...
+    def current_etag(self, key: str) -> str | None:
+        """The ETag of S3's current object at ``key`` (one HeadObject), or None if there is none."""
+        ...
 
     def write_rejection(self, key: str, report: Mapping[str, object]) -> str:
         """Store a rejection report for ``key`` at ``rejected/<key>.error.json``; returns the report's key."""
+        ...
+
+    def clear_rejection(self, key: str) -> None:
+        """Remove the report of ``key``, if any: it no longer describes a current problem."""
         ...

@@ -1,19 +1,20 @@
 """Ingest use-cases: one S3 event in, one outcome out. Pure decisions, AWS behind the ports.
 
-An upload is read from S3 at its *current* version (S3 is the source of truth), validated, enriched and written with
-one conditional transaction. Ordering: a version is ``updated_at | S3 LastModified | content hash``; an older one
-never overwrites a newer one, the same one twice is a no-op, and a write that races another is decided again.
+An event names one upload (one version of a key). The use-case reads S3's *current* object for the key (S3 is the
+source of truth: a deleted object is never published), validates and enriches the version the event names
+(``preparing``) and writes it with one conditional transaction when it is newer than what is stored, by the order
+of ``versions``. Every deterministic failure is a rejection with a report; only AWS faults propagate (and are
+retried). An article id belongs to the key that first published it while that key exists.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from pressroom.cleaning import CleanBody, clean_body, count_words, derive_summary, reading_time_minutes
+from pressroom.cleaning import CleanBody
 from pressroom.events import S3EventRecord
 from pressroom.models import MAX_OBJECT_BYTES, Article, ArticleUpload, RelatedLink, Tag
 from pressroom.parsing import ErrorDetail, UploadRejected, object_too_large, parse_upload
@@ -33,9 +34,10 @@ from pressroom.ports import (
     section_index,
     tag_index,
 )
+from pressroom.preparing import build_article, enrich
 from pressroom.relating import COMPUTED_LIMIT, match_headline, rank_related
-from pressroom.tagging import extract_tags
 from pressroom.text import slugify
+from pressroom.versions import Order, Version
 
 INCOMING_PREFIX = "incoming/"
 MAX_ATTEMPTS = 8
@@ -43,6 +45,7 @@ MAX_SLUG_SUFFIX = 1000
 HEADLINE_WINDOW = 200
 NEIGHBOUR_DEPTH = 50
 PENDING_PROMO_WINDOW = 200
+MAX_PENDING_PROMOS = 20
 
 
 class Outcome(StrEnum):
@@ -64,6 +67,17 @@ class Result:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class _Offer:
+    """One version of a key, offered for publication. ``current``: it is S3's current object for the key (an
+    earlier version an event names is offered too, for the ``updated_at`` rule, but never reported on)."""
+
+    obj: SourceObject
+    upload: ArticleUpload
+    version: Version
+    current: bool
+
+
 @dataclass
 class Ingest:
     """The ingest use-case with its dependencies (the composition root builds one per cold start)."""
@@ -73,16 +87,12 @@ class Ingest:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def handle(self, record: S3EventRecord) -> Result:
-        """Process one S3 event record. Bad input ends in a rejection report; transient AWS errors propagate.
-
-        The *current* object is read (a deleted object is never published, whatever order events come in). If the
-        event is about an earlier upload of the key, that upload is considered too: of the two, the newer by
-        ``updated_at`` is kept, so versions uploaded in reverse order still end at the newest."""
+        """Process one S3 event record. Bad input ends in a rejection report; transient AWS errors propagate."""
         key = record.key
         ref = record.s3.object
         if not key.startswith(INCOMING_PREFIX) or key.endswith("/"):
             return Result(Outcome.IGNORED, key, detail="not an upload under incoming/")
-        if record.is_removal and not self.source.exists(key):
+        if record.is_removal and self.source.current_etag(key) is None:
             return self.unpublish_deleted(key, record.event_time)
         if not record.is_removal and ref.size is not None and ref.size > MAX_OBJECT_BYTES:
             return self.reject(key, ref.etag, object_too_large(ref.size))
@@ -92,68 +102,73 @@ class Ingest:
             return Result(Outcome.GONE, key, detail="object deleted before the event was processed")
         except ObjectTooLarge as e:
             return self.reject(key, ref.etag, object_too_large(e.size))
-        if not record.is_removal and ref.etag and ref.etag.strip('"') != obj.etag:
-            self._publish_superseded(key, ref.version_id, ref.etag)
+        if record.is_removal or _names(ref.etag, ref.version_id, obj):
+            return self.offer(obj, sequencer=None if record.is_removal else ref.sequencer, current=True)
+        earlier = self._earlier(key, ref.version_id, ref.etag or "")
+        if earlier is None:
+            return Result(Outcome.STALE, key, detail="superseded by a later upload of the key (it has its own event)")
+        return self.offer(earlier, sequencer=ref.sequencer, current=False)
+
+    def _earlier(self, key: str, version_id: str | None, etag: str) -> SourceObject | None:
         try:
-            upload = parse_upload(obj.data, key)
+            return self.source.fetch_version(key, max_bytes=MAX_OBJECT_BYTES, version_id=version_id, etag=etag)
+        except ObjectTooLarge:
+            return None
+
+    def offer(self, obj: SourceObject, *, sequencer: str | None, current: bool) -> Result:
+        """Offer one version of a key (read from S3) for publication; ``current``: it is S3's current object."""
+        try:
+            upload = parse_upload(obj.data, obj.key)
         except UploadRejected as e:
-            return self.reject(key, obj.etag, e)
-        try:
-            return self.publish(upload, obj)
-        except ArticleTooLarge as e:
-            return self.reject(
-                key, obj.etag, UploadRejected([ErrorDetail("body", f"{e}; shorten the body", "too_large")])
-            )
+            return self.reject(obj.key, obj.etag, e) if current else _superseded(obj)
+        version = Version.of(
+            updated_at=upload.updated_at, last_modified=obj.last_modified, etag=obj.etag, sequencer=sequencer
+        )
+        return self.publish(_Offer(obj, upload, version, current))
 
-    def _publish_superseded(self, key: str, version_id: str | None, etag: str) -> None:
-        """Offer the earlier upload an event names to ``publish``: it wins only if its ``updated_at`` is newer."""
-        try:
-            earlier = self.source.fetch_version(key, max_bytes=MAX_OBJECT_BYTES, version_id=version_id, etag=etag)
-            if earlier is not None:
-                self.publish(parse_upload(earlier.data, key), earlier)
-        except (ObjectTooLarge, UploadRejected):
-            pass  # superseded by the current object, which is what gets published or reported
-
-    def reject(self, key: str, etag: str | None, error: UploadRejected) -> Result:
+    def reject(
+        self, key: str, etag: str | None, error: UploadRejected, *, outcome: Outcome = Outcome.REJECTED
+    ) -> Result:
         report = {
             "key": key,
-            "etag": etag,
+            "etag": etag.strip('"') if etag else etag,
             "received_at": self.clock().isoformat(timespec="seconds").replace("+00:00", "Z"),
             "errors": [e.as_dict() for e in error.errors],
         }
         report_key = self.source.write_rejection(key, report)
-        return Result(Outcome.REJECTED, key, detail=f"{error} (report: {report_key})")
+        return Result(outcome, key, detail=f"{error} (report: {report_key})")
 
-    def publish(self, upload: ArticleUpload, obj: SourceObject) -> Result:
-        """Store ``upload`` as the article's newest version unless a newer or equal one is stored already."""
-        now = self.clock()
-        clean = clean_body(upload.body)
-        updated_at = upload.updated_at or obj.last_modified.astimezone(UTC)
-        version = version_key(updated_at, obj.last_modified, obj.data)
-        tags = extract_tags(upload.title, clean.text, upload.tags)
+    def publish(self, offer: _Offer) -> Result:
+        """Store the offered version as the article's newest unless the stored one is newer, the same, or owned by
+        another key. Enrichment runs only once the version is known to be wanted."""
+        upload, obj = offer.upload, offer.obj
+        current = self.store.get_record(upload.article_id)
+        refusal = self._refusal(current, offer)
+        if refusal is not None:
+            return refusal
+        try:
+            prepared = enrich(upload, uploaded_at=obj.last_modified)
+        except UploadRejected as e:
+            return self.reject(obj.key, obj.etag, e) if offer.current else _superseded(obj)
         indexed = upload.status == "published"
-        related, pending = self._relate(upload, clean, tags) if indexed else ([], ())
+        related, pending = self._relate(upload, prepared.clean, prepared.tags) if indexed else ([], ())
         taken: set[str] = set()
-        for _ in range(MAX_ATTEMPTS):
-            current = self.store.get_record(upload.article_id)
-            verdict = decide(current, version)
-            if verdict is not None:
-                return Result(verdict, obj.key, upload.article_id)
-            if current and current.stored.deleted and not self.source.exists(obj.key):
-                return Result(
-                    Outcome.STALE, obj.key, upload.article_id, detail="the object was deleted after it was read"
-                )
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                current = self.store.get_record(upload.article_id)
+                refusal = self._refusal(current, offer)
+                if refusal is not None:
+                    return refusal
             base = preferred_slug(upload, current)
             slug = choose_slug(base, taken)
-            article = build_article(upload, clean, tags, related, slug=slug, updated_at=updated_at)
-            index = index_names(article) if indexed else ()
+            article = build_article(prepared, related, slug=slug)
             write = ArticleWrite(
                 article=article,
                 status=upload.status,
-                version=version,
+                version=str(offer.version),
                 source_key=obj.key,
                 expected_rev=current.rev if current else None,
-                index=index,
+                index=index_names(article) if indexed else (),
                 old=current,
                 pending_promos=pending,
             )
@@ -165,13 +180,64 @@ class Ingest:
                 continue
             except ConcurrentChange:
                 continue
-            if indexed and article.published_at <= now:
+            except ArticleTooLarge as e:
+                error = UploadRejected([ErrorDetail("body", f"{e}; shorten the body", "too_large")])
+                return self.reject(obj.key, obj.etag, error) if offer.current else _superseded(obj)
+            self.source.clear_rejection(obj.key)
+            if indexed and article.published_at <= self.clock():
                 self._resolve_earlier_promos(article)
             outcome = {"published": Outcome.PUBLISHED, "draft": Outcome.STORED_DRAFT}.get(
                 upload.status, Outcome.UNPUBLISHED
             )
             return Result(outcome, obj.key, upload.article_id, detail=f"slug {slug}")
         raise ConcurrentChange(f"{upload.article_id}: still contended after {MAX_ATTEMPTS} attempts")
+
+    def _refusal(self, current: ArticleRecord | None, offer: _Offer) -> Result | None:
+        """Why ``offer`` must not be written over ``current`` (None: write it). Reads S3 only when the order of
+        versions needs it (rule 4 of ``versions``) or when another key owns the id."""
+        key, article_id = offer.obj.key, offer.upload.article_id
+        if current is None:
+            if offer.upload.status == "withdrawn":
+                return Result(Outcome.IGNORED, key, article_id, detail="withdrawn before it was ever published")
+            return None
+        if current.source_key != key and not current.stored.deleted:
+            if self.source.current_etag(current.source_key) is not None:
+                return self._taken(current, offer)
+            return None
+        if current.stored.deleted or current.source_key != key:
+            if self.source.current_etag(key) != offer.obj.etag:
+                return Result(
+                    Outcome.STALE, key, article_id, detail="the object changed or was deleted after it was read"
+                )
+            return None
+        stored = Version.parse(current.stored.version)
+        order = offer.version.compare(stored)
+        if order is Order.UNDECIDED:
+            order = Order.NEWER if self.source.current_etag(key) == offer.obj.etag else Order.OLDER
+        if order is Order.SAME:
+            return Result(Outcome.DUPLICATE, key, article_id, detail="this version is stored already")
+        if order is Order.OLDER:
+            if not offer.current or self.source.current_etag(key) != offer.obj.etag:
+                return _superseded(offer.obj)
+            error = _stale(stored, offer.version)
+            return self.reject(key, offer.obj.etag, error, outcome=Outcome.STALE)
+        return None
+
+    def _taken(self, current: ArticleRecord, offer: _Offer) -> Result:
+        if not offer.current:
+            return _superseded(offer.obj)
+        owner, article_id = current.source_key, offer.upload.article_id
+        error = UploadRejected(
+            [
+                ErrorDetail(
+                    "id",
+                    f"the id {article_id!r} belongs to {owner}, which published it first; give this upload another "
+                    f'"id" (or another file name), or delete {owner} first',
+                    "id_taken",
+                )
+            ]
+        )
+        return self.reject(offer.obj.key, offer.obj.etag, error)
 
     def _taken_after(self, base: str, article_id: str) -> set[str]:
         """The run of suffixed slugs (``slug-2``, ``slug-3`` …) other articles own already (GetItems, no writes)."""
@@ -186,6 +252,7 @@ class Ingest:
 
     def unpublish_deleted(self, key: str, deleted_at: datetime) -> Result:
         """The object is gone: take its article out of the feed (its id and slug stay known, for 410s)."""
+        self.source.clear_rejection(key)
         article_id = self.store.article_id_for_key(key)
         if article_id is None:
             return Result(Outcome.IGNORED, key, detail="no article was published from this key")
@@ -236,7 +303,7 @@ class Ingest:
             ranked = rank_related(upload.article_id, neighbours, weights=weights, limit=COMPUTED_LIMIT + len(seen))
             fresh = [hit for hit in ranked if hit.slug not in seen][:COMPUTED_LIMIT]
             related.extend(RelatedLink(title=hit.title, url=None, slug=hit.slug, source="computed") for hit in fresh)
-        return related, tuple(pending)
+        return related, tuple(pending[:MAX_PENDING_PROMOS])
 
     def _resolve_earlier_promos(self, article: Article) -> None:
         me = IndexHit(article.id, article.slug, article.title, article.published_at.isoformat())
@@ -259,25 +326,24 @@ class Ingest:
             self.store.resolve_promos(resolutions)
 
 
-def decide(current: ArticleRecord | None, version: str) -> Outcome | None:
-    """None if ``version`` may be written over ``current``; else why not (duplicate or stale).
-
-    After a deletion, an upload of the same or a newer ``updated_at`` publishes again (the caller checks that the
-    object still exists, so a read that the deletion superseded cannot bring the article back)."""
-    if current is None:
-        return None
-    stored = current.stored
-    if stored.deleted:
-        return Outcome.STALE if version.split("|")[0] < stored.version.split("|")[0] else None
-    if version == stored.version:
-        return Outcome.DUPLICATE
-    return Outcome.STALE if version < stored.version else None
+def _names(etag: str | None, version_id: str | None, obj: SourceObject) -> bool:
+    """Whether an event's ETag / version id names ``obj`` (an event without them is taken to name it)."""
+    if version_id and obj.version_id:
+        return version_id == obj.version_id
+    return not etag or etag.strip('"') == obj.etag
 
 
-def version_key(updated_at: datetime, last_modified: datetime, data: bytes) -> str:
-    """A string that sorts like versions: the editor's ``updated_at``, then S3's LastModified, then the content."""
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    return f"{updated_at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}|{_second_key(last_modified)}|{digest}"
+def _superseded(obj: SourceObject) -> Result:
+    return Result(Outcome.STALE, obj.key, detail="an earlier upload of the key, superseded by the current object")
+
+
+def _stale(stored: Version, offered: Version) -> UploadRejected:
+    moments = f"its time {stored.time:%Y-%m-%dT%H:%M:%SZ}, this upload's {offered.time:%Y-%m-%dT%H:%M:%SZ}"
+    message = (
+        f"not published: the version already served is newer ({moments}; a version's time is its updated_at, or "
+        "S3's upload time when it has none). Set updated_at to the time of this edit, or leave it out"
+    )
+    return UploadRejected([ErrorDetail("updated_at", message, "stale")])
 
 
 def _second_key(moment: datetime) -> str:
@@ -300,37 +366,6 @@ def choose_slug(base: str, taken: set[str]) -> str:
     return slug
 
 
-def build_article(
-    upload: ArticleUpload,
-    clean: CleanBody,
-    tags: list[Tag],
-    related: list[RelatedLink],
-    *,
-    slug: str,
-    updated_at: datetime,
-) -> Article:
-    words = count_words(clean.text)
-    return Article(
-        id=upload.article_id,
-        slug=slug,
-        title=upload.title,
-        summary=(upload.summary or "").strip() or derive_summary(clean.text),
-        body=clean.html,
-        published_at=upload.published_at,
-        updated_at=updated_at,
-        author=upload.authors,
-        section=upload.section.strip() if upload.section else None,
-        language=upload.language,
-        word_count=words,
-        reading_time_minutes=reading_time_minutes(words),
-        tags=tags,
-        related=related,
-        image=upload.image,
-        canonical_url=upload.canonical_url,
-        status=upload.status,
-    )
-
-
 def index_names(article: Article) -> tuple[str, ...]:
     names = [FEED_INDEX]
     if article.section and slugify(article.section):
@@ -339,4 +374,4 @@ def index_names(article: Article) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-__all__ = ["ErrorDetail", "Ingest", "Outcome", "Result", "decide", "version_key"]
+__all__ = ["ErrorDetail", "Ingest", "Outcome", "Result"]

@@ -6,7 +6,6 @@ The race is forced deterministically: worker A is paused right after reading the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from pressroom.events import S3EventRecord
 from pressroom.ports import FEED_INDEX, ArticleRecord
 from pressroom.services import Ingest, Outcome
 from tests.conftest import Resources
-from tests.helpers import article, s3_record
+from tests.helpers import article, put_article, s3_record
 
 pytestmark = pytest.mark.reliability
 
@@ -40,8 +39,7 @@ class PausingFeed(DynamoDBFeed):
 
 
 def _event(resources: Resources, key: str, body: dict[str, Any]) -> S3EventRecord:
-    boto3.client("s3").put_object(Bucket=resources.bucket, Key=key, Body=json.dumps(body))
-    return S3EventRecord.model_validate(s3_record(key, bucket=resources.bucket, encode=False))
+    return S3EventRecord.model_validate(put_article(resources.bucket, key, body))
 
 
 def _worker(resources: Resources, on_read: Callable[[], None] | None = None) -> Ingest:
@@ -79,9 +77,7 @@ def test_an_older_version_racing_a_newer_one_never_wins(resources: Resources) ->
         assert _worker(resources).handle(new_event).outcome is Outcome.PUBLISHED
 
     a = _worker(resources, on_read=newer_published_meanwhile)
-    from pressroom.parsing import parse_upload
-
-    outcome = a.publish(parse_upload(old_object.data, key), old_object)
+    outcome = a.offer(old_object, sequencer=None, current=True)
     assert outcome.outcome is Outcome.STALE
     record = DynamoDBFeed(resources.table).get_record("race")
     assert record is not None and record.stored.article.title == "New title"
@@ -89,7 +85,9 @@ def test_an_older_version_racing_a_newer_one_never_wins(resources: Resources) ->
         "TAG#rowing", limit=10, after=None, now=record.stored.article.published_at
     )
     assert tags.items == []
-    assert old_worker.handle(old_event).outcome is Outcome.DUPLICATE  # reads the current object: the new one
+    # Its own event, redelivered late, offers the old version (by version id): older, superseded, not reported.
+    assert old_worker.handle(old_event).outcome is Outcome.STALE
+    assert "Contents" not in boto3.client("s3").list_objects_v2(Bucket=resources.bucket, Prefix="rejected/")
 
 
 def test_a_deletion_racing_a_publish_is_not_undone(resources: Resources) -> None:
@@ -101,9 +99,7 @@ def test_a_deletion_racing_a_publish_is_not_undone(resources: Resources) -> None
     boto3.client("s3").delete_object(Bucket=resources.bucket, Key=key)
     removal = S3EventRecord.model_validate(s3_record(key, bucket=resources.bucket, removed=True, encode=False))
     assert _worker(resources).handle(removal).outcome is Outcome.UNPUBLISHED
-    from pressroom.parsing import parse_upload
-
-    late = _worker(resources).publish(parse_upload(stale_read.data, key), stale_read)
+    late = _worker(resources).offer(stale_read, sequencer=None, current=True)
     assert late.outcome is Outcome.STALE
     assert DynamoDBFeed(resources.table).get_by_slug("deleted-during-publish").status == "withdrawn"  # type: ignore[union-attr]
 

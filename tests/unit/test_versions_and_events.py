@@ -6,12 +6,15 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pressroom.events import NotAnS3Notification, parse_notification
 from pressroom.models import Article, ArticleUpload
 from pressroom.ports import ArticleRecord, IndexHit, StoredArticle
 from pressroom.relating import headline_score, match_headline, rank_related
-from pressroom.services import Outcome, choose_slug, decide, preferred_slug, version_key
+from pressroom.services import choose_slug, preferred_slug
+from pressroom.versions import Order, Version
 from tests.helpers import golden, notification, s3_record
 
 T0 = datetime(2029, 11, 20, 9, 0, tzinfo=UTC)
@@ -33,25 +36,54 @@ def _record(version: str, *, deleted_at: str | None = None, slug: str = "s") -> 
     return ArticleRecord(stored=stored, rev=1, source_key="incoming/a.json", deleted_at=deleted_at)
 
 
-def test_versions_sort_by_updated_at_then_s3_time_then_content() -> None:
-    older = version_key(T0, T0 + timedelta(hours=5), b"x")
-    newer = version_key(T0 + timedelta(seconds=1), T0, b"x")
-    assert older < newer
-    assert version_key(T0, T0, b"x") < version_key(T0, T0 + timedelta(seconds=1), b"x")
+def _v(seconds: float = 0, etag: str = "e1", sequencer: str | None = None, *, updated: float | None = None) -> Version:
+    updated_at = T0 + timedelta(seconds=updated) if updated is not None else None
+    return Version.of(
+        updated_at=updated_at, last_modified=T0 + timedelta(seconds=seconds), etag=etag, sequencer=sequencer
+    )
 
 
-def test_decide_publishes_new_ignores_equal_and_older() -> None:
-    v1, v2 = version_key(T0, T0, b"1"), version_key(T0 + timedelta(days=1), T0, b"2")
-    assert decide(None, v1) is None
-    assert decide(_record(v1), v2) is None
-    assert decide(_record(v2), v2) is Outcome.DUPLICATE
-    assert decide(_record(v2), v1) is Outcome.STALE
+def test_the_same_content_of_a_key_is_the_same_version_whatever_its_times() -> None:
+    assert _v(0, "e1").compare(_v(50, '"e1"', "FF")) is Order.SAME
 
 
-def test_decide_after_deletion_republishes_the_same_or_a_newer_version_only() -> None:
-    v1, v2 = version_key(T0, T0, b"1"), version_key(T0 + timedelta(days=1), T0, b"2")
-    assert decide(_record(v1, deleted_at="2029-11-20T10:00:00Z"), v1) is None
-    assert decide(_record(v2, deleted_at="2029-11-20T10:00:00Z"), v1) is Outcome.STALE
+def test_the_later_time_wins_updated_at_when_the_upload_has_one_else_s3_time() -> None:
+    assert _v(1, "e2").compare(_v(0, "e1")) is Order.NEWER
+    assert _v(0, "e2", updated=10).compare(_v(5, "e1")) is Order.NEWER
+    assert _v(9, "e2", updated=0).compare(_v(0, "e1", updated=5)) is Order.OLDER
+
+
+def test_same_second_versions_order_by_sequencer_right_padded_never_by_content() -> None:
+    assert _v(0, "aaa", "0055AED6DCD90281E5").compare(_v(0, "zzz", "0055AED6DCD90281E4")) is Order.NEWER
+    assert _v(0, "zzz", "0055AED6DCD9028").compare(_v(0, "aaa", "0055AED6DCD90281")) is Order.OLDER
+    assert _v(0, "aaa").compare(_v(0, "zzz")) is Order.UNDECIDED
+    assert _v(0, "zzz").compare(_v(0, "aaa")) is Order.UNDECIDED
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 3), st.booleans(), st.integers(0, 2**40)),
+        min_size=3,
+        max_size=3,
+        unique_by=lambda v: v[3],
+    )
+)
+def test_the_order_of_versions_is_a_total_order(parts: list[tuple[int, int, bool, int]]) -> None:
+    versions = [_v(s, f"e{seq}", f"{seq:X}", updated=u if has_u else None) for s, u, has_u, seq in parts]
+    for x in versions:
+        for y in versions:
+            forward, backward = x.compare(y), y.compare(x)
+            assert {forward, backward} in ({Order.SAME}, {Order.NEWER, Order.OLDER})
+    a, b, c = versions
+    if a.compare(b) is Order.NEWER and b.compare(c) is Order.NEWER:
+        assert a.compare(c) is Order.NEWER
+
+
+def test_a_version_survives_its_stored_form_and_old_stored_forms_parse() -> None:
+    version = _v(0, "abc", "0055AED6DCD90281E5", updated=3)
+    assert Version.parse(str(version)) == version
+    old = Version.parse("2029-11-20T09:00:00.000000Z|2029-11-20T09:00:00Z|0123456789abcdef")
+    assert old.sequencer is None and old.time == T0
 
 
 def test_slug_prefers_editor_then_existing_then_title_and_suffixes_clashes() -> None:

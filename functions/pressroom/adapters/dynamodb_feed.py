@@ -31,7 +31,6 @@ from botocore.exceptions import ClientError
 from pressroom.models import Article, ArticleSummary
 from pressroom.ports import (
     ArticleRecord,
-    ArticleTooLarge,
     ArticleWrite,
     ConcurrentChange,
     IndexHit,
@@ -40,6 +39,7 @@ from pressroom.ports import (
     SlugTaken,
     StoredArticle,
 )
+from pressroom.preparing import encode_article
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -48,7 +48,6 @@ ARTICLE_SK = "ARTICLE"
 PROMOS_PK = "PROMOS"
 PROMO_TTL = timedelta(days=30)
 _SEP = "\x1f"
-_MAX_DOC_BYTES = 350_000
 
 
 def time_key(moment: datetime) -> str:
@@ -219,7 +218,7 @@ class DynamoDBFeed:
                 "UpdateExpression": "SET doc = :doc, rev = :next, pending_promos = :pending",
                 "ConditionExpression": "rev = :rev",
                 "ExpressionAttributeValues": {
-                    ":doc": {"B": _compress(article)},
+                    ":doc": {"B": encode_article(article)},
                     ":rev": {"N": str(record.rev)},
                     ":next": {"N": str(record.rev + 1)},
                     ":pending": {"L": [_s(p) for p in record.pending_promos if p not in resolved]},
@@ -247,7 +246,7 @@ class DynamoDBFeed:
         item: dict[str, Any] = {
             "pk": _s(f"ART#{article.id}"),
             "sk": _s(ARTICLE_SK),
-            "doc": {"B": _compress(article)},
+            "doc": {"B": encode_article(article)},
             "status": _s(write.status),
             "slug": _s(article.slug),
             "version": _s(write.version),
@@ -299,13 +298,6 @@ class DynamoDBFeed:
         if projection:
             kwargs["ProjectionExpression"] = "sk, article_id, slug, title"
         return self._client.query(**kwargs).get("Items", [])
-
-
-def _compress(article: Article) -> bytes:
-    doc = zlib.compress(article.model_dump_json(exclude={"url"}).encode(), 6)
-    if len(doc) > _MAX_DOC_BYTES:
-        raise ArticleTooLarge(f"the article is {len(doc):,} bytes compressed; the limit is {_MAX_DOC_BYTES:,}")
-    return doc
 
 
 def _hit(item: dict[str, Any]) -> IndexHit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -15,11 +16,18 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 REJECTED_PREFIX = "rejected/"
+LONG_KEYS_PREFIX = f"{REJECTED_PREFIX}long-keys/"
+MAX_KEY_BYTES = 1024
 _GONE = {"NoSuchKey", "NoSuchVersion", "InvalidArgument", "404", "NotFound"}
 
 
 def rejection_key(key: str) -> str:
-    return f"{REJECTED_PREFIX}{key}.error.json"
+    """``rejected/<key>.error.json``; for a key too long for that (S3 keys are at most 1,024 bytes),
+    ``rejected/long-keys/<sha256 of the key>.error.json`` (the report names the key)."""
+    plain = f"{REJECTED_PREFIX}{key}.error.json"
+    if len(plain.encode()) <= MAX_KEY_BYTES:
+        return plain
+    return f"{LONG_KEYS_PREFIX}{hashlib.sha256(key.encode()).hexdigest()}.error.json"
 
 
 class S3ArticleSource:
@@ -63,7 +71,11 @@ class S3ArticleSource:
         if len(data) > max_bytes:
             raise ObjectTooLarge(len(data))
         return SourceObject(
-            key=key, data=data, etag=response["ETag"].strip('"'), last_modified=response["LastModified"]
+            key=key,
+            data=data,
+            etag=response["ETag"].strip('"'),
+            last_modified=response["LastModified"],
+            version_id=response.get("VersionId"),
         )
 
     def _version_with_etag(self, key: str, etag: str) -> str | None:
@@ -73,14 +85,14 @@ class S3ArticleSource:
                 return version["VersionId"]
         return None
 
-    def exists(self, key: str) -> bool:
+    def current_etag(self, key: str) -> str | None:
         try:
-            self._client.head_object(Bucket=self.bucket, Key=key)
+            response = self._client.head_object(Bucket=self.bucket, Key=key)
         except ClientError as e:
             if e.response["Error"]["Code"] in _GONE:
-                return False
+                return None
             raise
-        return True
+        return response["ETag"].strip('"')
 
     def write_rejection(self, key: str, report: Mapping[str, object]) -> str:
         report_key = rejection_key(key)
@@ -91,3 +103,6 @@ class S3ArticleSource:
             ContentType="application/json",
         )
         return report_key
+
+    def clear_rejection(self, key: str) -> None:
+        self._client.delete_object(Bucket=self.bucket, Key=rejection_key(key))

@@ -1,0 +1,107 @@
+"""From the bytes of an upload to an enriched article, or a rejection: the one code path that the pipeline and
+``pressroom validate`` share, so both give the same verdict for every input.
+
+Everything here is pure and deterministic: for a given input it fails the same way every time, so any failure is
+the input's (an ``UploadRejected`` with a report), never a fault to retry. Only the steps that need the feed table
+(related links, the final slug) come later, in ``services``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from pressroom.cleaning import CleanBody, clean_body, count_words, derive_summary, reading_time_minutes
+from pressroom.models import Article, ArticleUpload, RelatedLink, Tag
+from pressroom.parsing import ErrorDetail, UploadRejected, parse_upload
+from pressroom.ports import ArticleTooLarge
+from pressroom.tagging import extract_tags
+
+MAX_CLOCK_SKEW = timedelta(minutes=15)
+MAX_STORED_BYTES = 350_000
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A valid upload with its cleaned body and tags: all that enrichment derives from the upload alone."""
+
+    upload: ArticleUpload
+    clean: CleanBody
+    tags: list[Tag]
+    updated_at: datetime
+
+
+def prepare(data: bytes, key: str, *, uploaded_at: datetime) -> Prepared:
+    """Parse, validate and enrich the bytes of ``key``, uploaded (S3 ``LastModified``) at ``uploaded_at``.
+
+    Raises ``UploadRejected`` for anything wrong with the input: the upload contract, times too far ahead of the
+    upload (an ``updated_at`` in the future would lock the article against every correction), an article too large
+    to store, text that cannot be stored (lone surrogates), or a failure of enrichment itself."""
+    return enrich(parse_upload(data, key), uploaded_at=uploaded_at)
+
+
+def enrich(upload: ArticleUpload, *, uploaded_at: datetime) -> Prepared:
+    """``prepare`` for an upload parsed already (the pipeline parses first, to skip duplicates before enriching)."""
+    _check_times(upload, uploaded_at)
+    try:
+        clean = clean_body(upload.body)
+        tags = extract_tags(upload.title, clean.text, upload.tags)
+        prepared = Prepared(upload, clean, tags, upload.updated_at or uploaded_at.astimezone(UTC))
+        encode_article(build_article(prepared, [], slug=upload.slug or upload.article_id))
+    except ArticleTooLarge as e:
+        raise UploadRejected([ErrorDetail("body", f"{e}; shorten the body", "too_large")]) from None
+    except Exception as e:  # noqa: BLE001 - pure code on this input: it would fail the same way on every retry
+        raise UploadRejected(
+            [ErrorDetail("$", f"the article could not be enriched ({type(e).__name__}: {e})", "enrichment_failed")]
+        ) from None
+    return prepared
+
+
+def _check_times(upload: ArticleUpload, uploaded_at: datetime) -> None:
+    errors = []
+    if upload.updated_at and upload.updated_at > uploaded_at + MAX_CLOCK_SKEW:
+        errors.append(
+            ErrorDetail(
+                "updated_at",
+                f"{upload.updated_at:%Y-%m-%dT%H:%M:%SZ} is after the upload time "
+                f"({uploaded_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}); an updated_at in the future would make every "
+                "later correction look older. Use the time of the edit, or leave updated_at out",
+                "future",
+            )
+        )
+    if errors:
+        raise UploadRejected(errors)
+
+
+def build_article(prepared: Prepared, related: list[RelatedLink], *, slug: str) -> Article:
+    upload, clean = prepared.upload, prepared.clean
+    words = count_words(clean.text)
+    return Article(
+        id=upload.article_id,
+        slug=slug,
+        title=upload.title,
+        summary=(upload.summary or "").strip() or derive_summary(clean.text),
+        body=clean.html,
+        published_at=upload.published_at,
+        updated_at=prepared.updated_at,
+        author=upload.authors,
+        section=upload.section.strip() if upload.section else None,
+        language=upload.language,
+        word_count=words,
+        reading_time_minutes=reading_time_minutes(words),
+        tags=prepared.tags,
+        related=related,
+        image=upload.image,
+        canonical_url=upload.canonical_url,
+        status=upload.status,
+    )
+
+
+def encode_article(article: Article) -> bytes:
+    """The stored form of ``article``: zlib-compressed JSON without the URL (built when served). Raises
+    ``ArticleTooLarge`` when it would not fit in one feed-table item."""
+    doc = zlib.compress(article.model_dump_json(exclude={"url"}).encode(), 6)
+    if len(doc) > MAX_STORED_BYTES:
+        raise ArticleTooLarge(f"the article is {len(doc):,} bytes compressed; the limit is {MAX_STORED_BYTES:,}")
+    return doc
