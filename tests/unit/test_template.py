@@ -317,6 +317,27 @@ def test_ingest_function_reads_incoming_writes_rejected_and_consumes_its_queue()
     assert "s3:DeleteObject" not in s3_actions, "S3 is the source of truth: ingest never deletes uploads"
 
 
+def test_ingest_may_list_the_bucket_so_a_missing_key_is_404_not_403() -> None:
+    # GetObject/HeadObject of a missing key answers 404 NoSuchKey only if the caller has s3:ListBucket on the
+    # bucket, otherwise 403 AccessDenied ("Permissions" in
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html and API_HeadObject.html), which the
+    # pipeline retries as a fault, sending every deletion to the dead-letter queue. The s3:prefix condition key
+    # exists only in list requests (the prefix parameter of ListObjects/ListObjectVersions, see
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html), so a statement
+    # conditioned on it never applies to the ListBucket check of a GetObject: that grant must be unconditioned.
+    bucket_arn = {"Fn::Sub": "arn:${AWS::Partition}:s3:::" + bucket_name_pattern()}
+    unconditioned = [
+        s
+        for s in statements("IngestFunctionRole")
+        if "s3:ListBucket" in as_list(s["Action"]) and s["Resource"] == bucket_arn and "Condition" not in s
+    ]
+    assert unconditioned, "no s3:ListBucket on the bucket ARN without a condition"
+    for statement in statements("IngestFunctionRole"):
+        keys = {k for test in statement.get("Condition", {}).values() for k in test}
+        if "s3:prefix" in keys:
+            assert "s3:ListBucket" not in as_list(statement["Action"]), statement["Sid"]
+
+
 def test_function_roles_can_only_be_assumed_by_lambda_in_this_account() -> None:
     for role in FUNCTION_ROLES.values():
         (statement,) = props(role)["AssumeRolePolicyDocument"]["Statement"]
