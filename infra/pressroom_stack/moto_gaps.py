@@ -264,6 +264,11 @@ def _pitr(table: str, value: dict[str, Any], ctx: _Context) -> str:
     return "UpdateContinuousBackups"
 
 
+def _key_policy(key_id: str, value: dict[str, Any], ctx: _Context) -> str:
+    ctx.clients("kms").put_key_policy(KeyId=key_id, PolicyName="default", Policy=json.dumps(value))
+    return "PutKeyPolicy (moto keeps a template's KeyPolicy as an object, which fails every KMS call on the key)"
+
+
 def _plain(value: Any) -> Any:
     """Resolved template data with moto models (a ``Ref`` to a type without a physical id) replaced by their id."""
     if isinstance(value, dict):
@@ -288,6 +293,7 @@ _PROPERTY_GAPS: dict[tuple[str, str], _PropertyApplier | str] = {
         "so the local bucket stays unversioned and deletes notify as ObjectRemoved:Delete"
     ),
     ("AWS::S3::Bucket", "LifecycleConfiguration"): "lifecycle rules never run locally",
+    ("AWS::KMS::Key", "KeyPolicy"): _key_policy,
     ("AWS::DynamoDB::Table", "TimeToLiveSpecification"): _ttl,
     ("AWS::DynamoDB::Table", "PointInTimeRecoverySpecification"): _pitr,
     ("AWS::Lambda::Function", "TracingConfig"): "no X-Ray daemon locally; Powertools Tracer is a no-op off Lambda",

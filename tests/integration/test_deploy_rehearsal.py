@@ -4,6 +4,7 @@ explicit list of types moto cannot create (and then the local stack applies it i
 
 from __future__ import annotations
 
+import fnmatch
 import io
 import json
 import zipfile
@@ -235,6 +236,21 @@ def test_dead_letter_alarm_is_created(stack: DeployedStack) -> None:
     (alarm,) = client("cloudwatch").describe_alarms()["MetricAlarms"]
     assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
     assert alarm["Dimensions"][0]["Value"] == stack.outputs["DeadLetterQueueUrl"].rsplit("/", 1)[-1]
+
+
+def test_the_alarm_topic_is_encrypted_with_the_stacks_rotating_key(stack: DeployedStack) -> None:
+    sns, kms = client("sns"), client("kms")
+    (topic,) = sns.list_topics()["Topics"]
+    key_id = sns.get_topic_attributes(TopicArn=topic["TopicArn"])["Attributes"]["KmsMasterKeyId"]
+    metadata = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert metadata["KeyManager"] == "CUSTOMER" and metadata["Enabled"]
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    (cloudwatch,) = [s for s in policy["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cloudwatch["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+    (alarm,) = client("cloudwatch").describe_alarms()["MetricAlarms"]
+    assert alarm["AlarmActions"] == [topic["TopicArn"]]
+    assert fnmatch.fnmatchcase(alarm["AlarmArn"], cloudwatch["Condition"]["ArnLike"]["aws:SourceArn"])
 
 
 def test_packaging_zips_the_contents_of_code_uri_like_sam(tmp_path: Any, aws_credentials: None) -> None:

@@ -168,6 +168,50 @@ def test_an_alarm_fires_when_the_dead_letter_queue_is_not_empty() -> None:
     assert alarm["AlarmActions"]
 
 
+def alarm_topic_key() -> tuple[str, dict[str, Any]]:
+    """The logical id and properties of the KMS key that encrypts the alarm topic (fails if it is not one)."""
+    key_ref = props("AlarmTopic")["KmsMasterKeyId"]
+    (key_id,) = references(key_ref) or {None}
+    assert key_id in resources_of("AWS::KMS::Key"), f"AlarmTopic is not encrypted with a key of this stack: {key_ref}"
+    return key_id, props(key_id)
+
+
+def test_cloudwatch_may_use_the_alarm_topic_key() -> None:
+    # CloudWatch alarms cannot publish to a topic encrypted with the AWS managed alias/aws/sns: its key policy
+    # cannot be edited to let cloudwatch.amazonaws.com call kms:Decrypt and kms:GenerateDataKey*
+    # (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns).
+    _, key = alarm_topic_key()
+    assert key["EnableKeyRotation"] is True
+    policy = key["KeyPolicy"]["Statement"]
+    (cloudwatch,) = [s for s in policy if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cloudwatch["Effect"] == "Allow"
+    assert set(as_list(cloudwatch["Action"])) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    assert cloudwatch["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    # Scoped to this stack's alarms: every alarm that notifies the topic must match the pattern.
+    pattern = cloudwatch["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"]
+    assert pattern.startswith("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:")
+    name_pattern = pattern.rsplit(":alarm:", 1)[1]
+    notifying = [
+        a
+        for a in resources_of("AWS::CloudWatch::Alarm").values()
+        if {"Ref": "AlarmTopic"} in a["Properties"].get("AlarmActions", []) + a["Properties"].get("OKActions", [])
+    ]
+    assert notifying
+    for alarm in notifying:
+        name = alarm["Properties"]["AlarmName"]["Fn::Sub"]
+        assert re.fullmatch(re.escape(name_pattern).replace(r"\*", ".*"), name), name
+
+
+def test_the_alarm_topic_key_is_administered_through_iam_only() -> None:
+    _, key = alarm_topic_key()
+    policy = key["KeyPolicy"]["Statement"]
+    assert not [s for s in policy if s.get("Principal") in ("*", {"AWS": "*"})], "no public principal"
+    (root,) = [s for s in policy if "AWS" in s.get("Principal", {})]
+    assert root["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
+    services = {s["Principal"].get("Service") for s in policy if "Service" in s.get("Principal", {})}
+    assert services == {"cloudwatch.amazonaws.com"}
+
+
 def test_feed_table_is_on_demand_recoverable_encrypted_with_ttl() -> None:
     table = props("FeedTable")
     assert table["BillingMode"] == "PAY_PER_REQUEST"
