@@ -292,6 +292,32 @@ def test_parameters_for_stage_and_public_base_url() -> None:
     assert props("ApiFunction")["Environment"]["Variables"]["PUBLIC_BASE_URL"] == {"Ref": "PublicBaseUrl"}
 
 
+DYNAMIC_SECRET = re.compile(r"\{\{resolve:secretsmanager:\$\{(\w+)\}:SecretString\}\}")
+
+
+def test_the_cursor_key_is_a_secret_generated_per_stack() -> None:
+    value = props("ApiFunction")["Environment"]["Variables"]["CURSOR_SECRET"]
+    assert isinstance(value, dict) and set(value) == {"Fn::Sub"}, f"not a dynamic reference: {value}"
+    match = DYNAMIC_SECRET.fullmatch(value["Fn::Sub"])
+    assert match, value
+    secret = RESOURCES[match.group(1)]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    generated = secret["Properties"]["GenerateSecretString"]
+    assert "SecretString" not in secret["Properties"], "generated, never written in the template"
+    assert generated["PasswordLength"] >= 32
+    assert "SecretStringTemplate" not in generated, "the whole string is the key"
+    assert "CursorSecret" not in TEMPLATE["Parameters"], "no parameter (and no default) can stand in for it"
+    assert "TABLE_NAME" not in json.dumps(value) and "FeedTable" not in json.dumps(value)
+
+
+def test_no_function_role_can_read_secrets() -> None:
+    # CloudFormation resolves the dynamic reference with the deployer's permissions; the function only sees the
+    # value in its environment, so no role needs Secrets Manager (or KMS) at run time.
+    for role, statement in all_role_statements():
+        for action in as_list(statement["Action"]):
+            assert not action.startswith(("secretsmanager:", "kms:")), f"{role} {statement['Sid']} grants {action}"
+
+
 # ---------------------------------------------------------------------------------------------- IAM
 
 
