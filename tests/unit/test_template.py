@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from pressroom_stack.template import CONTRACT_OUTPUTS, TEMPLATE_PATH, load_template
+from pressroom_stack.template import CONTRACT_OUTPUTS, REPO_ROOT, TEMPLATE_PATH, load_template
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 
+WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 FUNCTION_ROLES = {"IngestFunction": "IngestFunctionRole", "ApiFunction": "ApiFunctionRole"}
 OWN_RESOURCES = {
     "IngestFunction": {"ArticlesBucket", "FeedTable", "IngestQueue", "IngestFunctionLogGroup"},
@@ -440,6 +442,70 @@ def test_checkov_suppressions_give_a_reason() -> None:
         for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
             assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), logical_id
             assert len(skip.get("comment", "").split()) >= 5, f"{logical_id} {skip['id']} needs a written reason"
+
+
+# ---------------------------------------------------------------------------------------------- CI workflows
+
+PINNED_USES = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40})\s+#\s+(v\d[\w.-]*)\s*$")
+
+
+def load_workflow(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # YAML 1.1 reads the key "on" as True
+    data["on"] = data.pop(True, data.get("on"))
+    return dict(data)
+
+
+def all_uses(workflow: dict[str, Any]) -> list[str]:
+    found = []
+    for job in workflow["jobs"].values():
+        if "uses" in job:
+            found.append(job["uses"])
+        found.extend(step["uses"] for step in job.get("steps", []) if "uses" in step)
+    return found
+
+
+def test_there_are_workflows_to_check() -> None:
+    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "deploy.yml"}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_commit_with_its_tag_in_a_comment(path: Path) -> None:
+    uses = [u for u in all_uses(load_workflow(path)) if not u.startswith(("./", "docker://"))]
+    assert uses
+    for use in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", use), f"{path.name}: {use} is not pinned to a commit"
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if re.match(r"^\s*(-\s+)?uses:", line)]
+    assert len(lines) == len(uses)
+    for line in lines:
+        assert PINNED_USES.match(line), f"{path.name}: {line.strip()!r} needs '@<sha> # <tag>'"
+
+
+def test_deploy_runs_only_after_ci_passed_for_the_same_commit() -> None:
+    ci, deploy = (
+        load_workflow(REPO_ROOT / ".github/workflows/ci.yml"),
+        load_workflow(REPO_ROOT / ".github/workflows/deploy.yml"),
+    )
+    triggers = deploy["on"]
+    assert "push" not in triggers, "a push would deploy in parallel with CI"
+    run = triggers["workflow_run"]
+    assert run["workflows"] == [ci["name"]] and run["types"] == ["completed"] and run["branches"] == ["main"]
+    assert ci["on"]["push"]["branches"] == ["main"], "CI must run on the pushes that deploy"
+    (job,) = deploy["jobs"].values()
+    condition = re.sub(r"\s+", " ", job["if"])
+    assert "github.event.workflow_run.conclusion == 'success'" in condition
+    assert "github.event.workflow_run.event == 'push'" in condition, "a pull request's CI run must not deploy"
+    assert "github.event.workflow_run.head_repository.full_name == github.repository" in condition
+    # It deploys the commit CI tested, not whatever main points at when it starts.
+    assert "github.event.workflow_run.head_sha" in job["env"]["COMMIT"]
+    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["ref"] == "${{ env.COMMIT }}"
+    # A manual run deploys only a commit with a successful CI run, checked before anything else.
+    gate = job["steps"][0]
+    assert gate["if"] == "github.event_name == 'workflow_dispatch'"
+    assert "gh run list" in gate["run"] and '--commit "$COMMIT"' in gate["run"] and "--status success" in gate["run"]
+    assert "--workflow ci.yml" in gate["run"]
+    assert job["permissions"]["actions"] == "read"
 
 
 def cfn_lint(path: Path) -> list[Any]:
