@@ -6,14 +6,19 @@ and some properties of the types it does create (bucket notifications, public ac
 ordinary AWS APIs, with the intrinsic functions resolved the way moto resolved the rest of the stack. Every gap
 yields one :class:`Gap` line for the start-up report, applied or not (and then why not).
 
-:func:`install_moto_extensions` teaches moto's ``AWS::ApiGateway::RestApi`` to import its OpenAPI ``Body`` (the
-routes SAM generates), without which moto refuses the API's deployment. It must run in the process that hosts
-moto (``mock_aws`` or ``ThreadedMotoServer``), before the stack is created.
+:func:`install_moto_extensions` teaches moto's CloudFormation what it needs while it creates the stack, so that
+the resources depending on it come out right: ``AWS::ApiGateway::RestApi`` imports its OpenAPI ``Body`` (the
+routes SAM generates; without them moto refuses the API's deployment), ``AWS::SecretsManager::Secret`` is created
+(with ``GenerateSecretString`` honoured), and dynamic references (``{{resolve:secretsmanager:…}}``,
+``{{resolve:ssm:…}}``) are resolved in resource properties, which moto otherwise passes on literally. It must run
+in the process that hosts moto (``mock_aws`` or ``ThreadedMotoServer``), before the stack is created;
+:func:`apply_gaps` reports what it did.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +39,14 @@ TYPES_MOTO_CANNOT_CREATE = frozenset(
         "AWS::SNS::Subscription",
     }
 )
+
+# Resource types that moto's CloudFormation lacks and :func:`install_moto_extensions` teaches it to create; the
+# deploy rehearsal checks that moto still lacks them (then the extension can go).
+TYPES_THE_EXTENSIONS_CREATE = frozenset({"AWS::SecretsManager::Secret"})
+
+_DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:(secretsmanager|ssm|ssm-secure):([^}]+)\}\}")
+_REFERENCE_START = re.compile(r"\{\{resolve:([\w-]+):")
+_ARN_PARTS = 7  # arn:partition:service:region:account:resource-type:resource-id
 
 
 @dataclass(frozen=True)
@@ -64,7 +77,14 @@ _Applier = Callable[[str, dict[str, Any], _Context], Gap]
 
 
 def install_moto_extensions() -> None:
-    """Make moto's CloudFormation import ``AWS::ApiGateway::RestApi`` ``Body`` routes (idempotent)."""
+    """Make moto's CloudFormation import ``AWS::ApiGateway::RestApi`` ``Body`` routes, create
+    ``AWS::SecretsManager::Secret`` and resolve dynamic references (idempotent)."""
+    _install_rest_api_body_import()
+    _install_secret_model()
+    _install_dynamic_references()
+
+
+def _install_rest_api_body_import() -> None:
     from moto.apigateway import models as apigw
 
     if getattr(apigw.RestAPI, "_pressroom_body_import", False):
@@ -82,6 +102,161 @@ def install_moto_extensions() -> None:
 
     apigw.RestAPI.create_from_cloudformation_json = classmethod(create_with_body)  # type: ignore[method-assign,assignment]
     apigw.RestAPI._pressroom_body_import = True  # type: ignore[attr-defined]
+
+
+def _install_secret_model() -> None:
+    """Register an ``AWS::SecretsManager::Secret`` model with moto's CloudFormation (Ref and ``Id``: the ARN)."""
+    from moto.cloudformation import parsing
+    from moto.core.common_models import CloudFormationModel
+
+    if "AWS::SecretsManager::Secret" in parsing.get_model_map():
+        return
+
+    class StackSecret(CloudFormationModel):
+        """Created like CloudFormation does; updates keep the value, as they do unless the generator changes."""
+
+        def __init__(self, arn: str) -> None:
+            self.arn = arn
+            self.physical_resource_id = arn
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "Name"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::SecretsManager::Secret"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Id"
+
+        def get_cfn_attribute(self, attribute_name: str) -> str:
+            return {"Id": self.arn}[attribute_name]
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+        ) -> StackSecret:
+            props = cloudformation_json.get("Properties", {})
+            return cls(_create_secret(resource_name, props, account_id, region_name))
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource: StackSecret, *args: Any, **kw: Any) -> StackSecret:
+            return original_resource
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            from moto.secretsmanager.models import secretsmanager_backends
+
+            secretsmanager_backends[account_id][region_name].delete_secret(self.arn, None, True)
+
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+
+
+def _create_secret(name: str, props: Mapping[str, Any], account_id: str, region: str) -> str:
+    """Create secret ``name`` from its template properties in moto; returns its ARN."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    backend = secretsmanager_backends[account_id][region]
+    value = props.get("SecretString") or _generated_secret(backend, props.get("GenerateSecretString", {}))
+    created = backend.create_secret(
+        name=name,
+        secret_string=value,
+        secret_binary=None,
+        description=props.get("Description"),
+        tags=props.get("Tags"),
+        kms_key_id=props.get("KmsKeyId"),
+        client_request_token=None,
+        replica_regions=[],
+        force_overwrite=False,
+    )
+    return str(json.loads(created)["ARN"])
+
+
+def _flag(spec: Mapping[str, Any], name: str, default: bool = False) -> bool:
+    value = spec.get(name, default)
+    return value if isinstance(value, bool) else str(value).lower() == "true"
+
+
+def _generated_secret(backend: Any, spec: Mapping[str, Any]) -> str:
+    """A value generated the way ``GenerateSecretString`` asks (defaults as in CloudFormation)."""
+    password = json.loads(
+        backend.get_random_password(
+            password_length=int(spec.get("PasswordLength", 32)),
+            exclude_characters=spec.get("ExcludeCharacters", ""),
+            exclude_numbers=_flag(spec, "ExcludeNumbers"),
+            exclude_punctuation=_flag(spec, "ExcludePunctuation"),
+            exclude_uppercase=_flag(spec, "ExcludeUppercase"),
+            exclude_lowercase=_flag(spec, "ExcludeLowercase"),
+            include_space=_flag(spec, "IncludeSpace"),
+            require_each_included_type=_flag(spec, "RequireEachIncludedType", True),
+        )
+    )["RandomPassword"]
+    if "SecretStringTemplate" not in spec:
+        return str(password)
+    document = json.loads(spec["SecretStringTemplate"])
+    document[spec["GenerateStringKey"]] = password
+    return json.dumps(document)
+
+
+def _install_dynamic_references() -> None:
+    """Resolve dynamic references in every resource's properties once moto has resolved its intrinsic functions."""
+    from moto.cloudformation import parsing
+
+    if getattr(parsing, "_pressroom_dynamic_references", False):
+        return
+    original = parsing.parse_resource
+
+    def parse_resource_resolving_references(resource_json: dict[str, Any], resources_map: Any) -> Any:
+        parsed = original(resource_json, resources_map)
+        if not parsed:
+            return parsed
+        resource_class, cleaned, resource_type = parsed
+        account_id, region = resources_map["AWS::AccountId"], resources_map["AWS::Region"]
+        return resource_class, resolve_dynamic_references(cleaned, account_id, region), resource_type
+
+    parsing.parse_resource = parse_resource_resolving_references
+    parsing._pressroom_dynamic_references = True  # type: ignore[attr-defined]
+
+
+def _dynamic_references_installed() -> bool:
+    from moto.cloudformation import parsing
+
+    return bool(getattr(parsing, "_pressroom_dynamic_references", False))
+
+
+def resolve_dynamic_references(value: Any, account_id: str, region: str) -> Any:
+    """``value`` with every ``{{resolve:secretsmanager:…}}`` and ``{{resolve:ssm:…}}`` (or ``ssm-secure``) replaced
+    by the value moto holds, as CloudFormation does at deploy time; a missing secret or parameter raises."""
+    if isinstance(value, dict):
+        return {k: resolve_dynamic_references(v, account_id, region) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_dynamic_references(v, account_id, region) for v in value]
+    if isinstance(value, str) and "{{resolve:" in value:
+        return _DYNAMIC_REFERENCE.sub(lambda m: _referenced_value(m.group(1), m.group(2), account_id, region), value)
+    return value
+
+
+def _referenced_value(service: str, reference: str, account_id: str, region: str) -> str:
+    if service != "secretsmanager":
+        from moto.ssm.models import ssm_backends
+
+        name, _, version = reference.partition(":")
+        parameter = ssm_backends[account_id][region].get_parameter(f"{name}:{version}" if version else name)
+        if parameter is None:
+            raise ValueError(f"dynamic reference to a missing SSM parameter {name!r}")
+        return str(parameter.value)
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    # secret-id:SecretString:json-key:version-stage:version-id, where secret-id may be an ARN (with colons).
+    parts = reference.split(":")
+    split = _ARN_PARTS if reference.startswith("arn:") else 1
+    secret_id = ":".join(parts[:split])
+    _, json_key, stage, version = (parts[split:] + ["", "", "", ""])[:4]
+    secret = secretsmanager_backends[account_id][region].get_secret_value(secret_id, version, stage)
+    text = str(secret["SecretString"])
+    return str(json.loads(text)[json_key]) if json_key else text
 
 
 def _import_openapi_routes(backend: Any, api_id: str, body: dict[str, Any]) -> None:
@@ -195,6 +370,28 @@ def _api_account(logical_id: str, props: dict[str, Any], ctx: _Context) -> Gap:
     return Gap(logical_id, "AWS::ApiGateway::Account", False, "account-wide logging role; no local effect")
 
 
+def _secret(logical_id: str, props: dict[str, Any], ctx: _Context) -> Gap:
+    created = bool(ctx.physical_id(logical_id))
+    how = "GenerateSecretString" if "GenerateSecretString" in props else "SecretString"
+    detail = (
+        f"created by the local stack's moto extension, value from {how}"
+        if created
+        else "not created: install_moto_extensions() must run before CreateStack"
+    )
+    return Gap(logical_id, "AWS::SecretsManager::Secret", created, detail)
+
+
+def _dynamic_reference_gap(logical_id: str, resource: Mapping[str, Any]) -> Gap | None:
+    # Before moto resolves intrinsic functions a reference may still hold ${...}, so only its start is matched.
+    services = sorted(set(_REFERENCE_START.findall(json.dumps(resource.get("Properties", {})))))
+    if not services:
+        return None
+    kinds = ", ".join(f"{{{{resolve:{service}:…}}}}" for service in services)
+    if _dynamic_references_installed():
+        return Gap(logical_id, "dynamic reference", True, f"{kinds} resolved at CreateStack by the moto extension")
+    return Gap(logical_id, "dynamic reference", False, f"{kinds} passed on literally by moto (no extension)")
+
+
 def _subscription(logical_id: str, props: dict[str, Any], ctx: _Context) -> Gap:
     ctx.clients("sns").subscribe(TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"])
     return Gap(logical_id, "AWS::SNS::Subscription", True, f"Subscribe {props['Protocol']} (nothing is delivered)")
@@ -209,6 +406,7 @@ _TYPE_APPLIERS: dict[str, _Applier] = {
     "AWS::ApiGateway::Stage": _api_stage,
     "AWS::ApiGateway::Account": _api_account,
     "AWS::SNS::Subscription": _subscription,
+    "AWS::SecretsManager::Secret": _secret,
 }
 
 
@@ -264,6 +462,11 @@ def _pitr(table: str, value: dict[str, Any], ctx: _Context) -> str:
     return "UpdateContinuousBackups"
 
 
+def _key_policy(key_id: str, value: dict[str, Any], ctx: _Context) -> str:
+    ctx.clients("kms").put_key_policy(KeyId=key_id, PolicyName="default", Policy=json.dumps(value))
+    return "PutKeyPolicy (moto keeps a template's KeyPolicy as an object, which fails every KMS call on the key)"
+
+
 def _plain(value: Any) -> Any:
     """Resolved template data with moto models (a ``Ref`` to a type without a physical id) replaced by their id."""
     if isinstance(value, dict):
@@ -288,6 +491,7 @@ _PROPERTY_GAPS: dict[tuple[str, str], _PropertyApplier | str] = {
         "so the local bucket stays unversioned and deletes notify as ObjectRemoved:Delete"
     ),
     ("AWS::S3::Bucket", "LifecycleConfiguration"): "lifecycle rules never run locally",
+    ("AWS::KMS::Key", "KeyPolicy"): _key_policy,
     ("AWS::DynamoDB::Table", "TimeToLiveSpecification"): _ttl,
     ("AWS::DynamoDB::Table", "PointInTimeRecoverySpecification"): _pitr,
     ("AWS::Lambda::Function", "TracingConfig"): "no X-Ray daemon locally; Powertools Tracer is a no-op off Lambda",
@@ -338,6 +542,8 @@ def apply_gaps(
         if condition and not resource_map.lazy_condition_map[condition]:
             continue
         rtype = resource["Type"]
+        if reference_gap := _dynamic_reference_gap(logical_id, resource):
+            gaps.append(reference_gap)
         if rtype in _TYPE_APPLIERS:
             props = ctx.resolve(resource.get("Properties", {}))
             gaps.append(_TYPE_APPLIERS[rtype](logical_id, props, ctx))

@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from pressroom_stack.template import CONTRACT_OUTPUTS, TEMPLATE_PATH, load_template
+from pressroom_stack.template import CONTRACT_OUTPUTS, REPO_ROOT, TEMPLATE_PATH, load_template
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 
+WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 FUNCTION_ROLES = {"IngestFunction": "IngestFunctionRole", "ApiFunction": "ApiFunctionRole"}
 OWN_RESOURCES = {
     "IngestFunction": {"ArticlesBucket", "FeedTable", "IngestQueue", "IngestFunctionLogGroup"},
@@ -168,6 +170,50 @@ def test_an_alarm_fires_when_the_dead_letter_queue_is_not_empty() -> None:
     assert alarm["AlarmActions"]
 
 
+def alarm_topic_key() -> tuple[str, dict[str, Any]]:
+    """The logical id and properties of the KMS key that encrypts the alarm topic (fails if it is not one)."""
+    key_ref = props("AlarmTopic")["KmsMasterKeyId"]
+    (key_id,) = references(key_ref) or {None}
+    assert key_id in resources_of("AWS::KMS::Key"), f"AlarmTopic is not encrypted with a key of this stack: {key_ref}"
+    return key_id, props(key_id)
+
+
+def test_cloudwatch_may_use_the_alarm_topic_key() -> None:
+    # CloudWatch alarms cannot publish to a topic encrypted with the AWS managed alias/aws/sns: its key policy
+    # cannot be edited to let cloudwatch.amazonaws.com call kms:Decrypt and kms:GenerateDataKey*
+    # (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns).
+    _, key = alarm_topic_key()
+    assert key["EnableKeyRotation"] is True
+    policy = key["KeyPolicy"]["Statement"]
+    (cloudwatch,) = [s for s in policy if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cloudwatch["Effect"] == "Allow"
+    assert set(as_list(cloudwatch["Action"])) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    assert cloudwatch["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    # Scoped to this stack's alarms: every alarm that notifies the topic must match the pattern.
+    pattern = cloudwatch["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"]
+    assert pattern.startswith("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:")
+    name_pattern = pattern.rsplit(":alarm:", 1)[1]
+    notifying = [
+        a
+        for a in resources_of("AWS::CloudWatch::Alarm").values()
+        if {"Ref": "AlarmTopic"} in a["Properties"].get("AlarmActions", []) + a["Properties"].get("OKActions", [])
+    ]
+    assert notifying
+    for alarm in notifying:
+        name = alarm["Properties"]["AlarmName"]["Fn::Sub"]
+        assert re.fullmatch(re.escape(name_pattern).replace(r"\*", ".*"), name), name
+
+
+def test_the_alarm_topic_key_is_administered_through_iam_only() -> None:
+    _, key = alarm_topic_key()
+    policy = key["KeyPolicy"]["Statement"]
+    assert not [s for s in policy if s.get("Principal") in ("*", {"AWS": "*"})], "no public principal"
+    (root,) = [s for s in policy if "AWS" in s.get("Principal", {})]
+    assert root["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
+    services = {s["Principal"].get("Service") for s in policy if "Service" in s.get("Principal", {})}
+    assert services == {"cloudwatch.amazonaws.com"}
+
+
 def test_feed_table_is_on_demand_recoverable_encrypted_with_ttl() -> None:
     table = props("FeedTable")
     assert table["BillingMode"] == "PAY_PER_REQUEST"
@@ -248,6 +294,32 @@ def test_parameters_for_stage_and_public_base_url() -> None:
     assert props("ApiFunction")["Environment"]["Variables"]["PUBLIC_BASE_URL"] == {"Ref": "PublicBaseUrl"}
 
 
+DYNAMIC_SECRET = re.compile(r"\{\{resolve:secretsmanager:\$\{(\w+)\}:SecretString\}\}")
+
+
+def test_the_cursor_key_is_a_secret_generated_per_stack() -> None:
+    value = props("ApiFunction")["Environment"]["Variables"]["CURSOR_SECRET"]
+    assert isinstance(value, dict) and set(value) == {"Fn::Sub"}, f"not a dynamic reference: {value}"
+    match = DYNAMIC_SECRET.fullmatch(value["Fn::Sub"])
+    assert match, value
+    secret = RESOURCES[match.group(1)]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    generated = secret["Properties"]["GenerateSecretString"]
+    assert "SecretString" not in secret["Properties"], "generated, never written in the template"
+    assert generated["PasswordLength"] >= 32
+    assert "SecretStringTemplate" not in generated, "the whole string is the key"
+    assert "CursorSecret" not in TEMPLATE["Parameters"], "no parameter (and no default) can stand in for it"
+    assert "TABLE_NAME" not in json.dumps(value) and "FeedTable" not in json.dumps(value)
+
+
+def test_no_function_role_can_read_secrets() -> None:
+    # CloudFormation resolves the dynamic reference with the deployer's permissions; the function only sees the
+    # value in its environment, so no role needs Secrets Manager (or KMS) at run time.
+    for role, statement in all_role_statements():
+        for action in as_list(statement["Action"]):
+            assert not action.startswith(("secretsmanager:", "kms:")), f"{role} {statement['Sid']} grants {action}"
+
+
 # ---------------------------------------------------------------------------------------------- IAM
 
 
@@ -317,6 +389,27 @@ def test_ingest_function_reads_incoming_writes_rejected_and_consumes_its_queue()
     assert "s3:DeleteObject" not in s3_actions, "S3 is the source of truth: ingest never deletes uploads"
 
 
+def test_ingest_may_list_the_bucket_so_a_missing_key_is_404_not_403() -> None:
+    # GetObject/HeadObject of a missing key answers 404 NoSuchKey only if the caller has s3:ListBucket on the
+    # bucket, otherwise 403 AccessDenied ("Permissions" in
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html and API_HeadObject.html), which the
+    # pipeline retries as a fault, sending every deletion to the dead-letter queue. The s3:prefix condition key
+    # exists only in list requests (the prefix parameter of ListObjects/ListObjectVersions, see
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html), so a statement
+    # conditioned on it never applies to the ListBucket check of a GetObject: that grant must be unconditioned.
+    bucket_arn = {"Fn::Sub": "arn:${AWS::Partition}:s3:::" + bucket_name_pattern()}
+    unconditioned = [
+        s
+        for s in statements("IngestFunctionRole")
+        if "s3:ListBucket" in as_list(s["Action"]) and s["Resource"] == bucket_arn and "Condition" not in s
+    ]
+    assert unconditioned, "no s3:ListBucket on the bucket ARN without a condition"
+    for statement in statements("IngestFunctionRole"):
+        keys = {k for test in statement.get("Condition", {}).values() for k in test}
+        if "s3:prefix" in keys:
+            assert "s3:ListBucket" not in as_list(statement["Action"]), statement["Sid"]
+
+
 def test_function_roles_can_only_be_assumed_by_lambda_in_this_account() -> None:
     for role in FUNCTION_ROLES.values():
         (statement,) = props(role)["AssumeRolePolicyDocument"]["Statement"]
@@ -349,6 +442,70 @@ def test_checkov_suppressions_give_a_reason() -> None:
         for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
             assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), logical_id
             assert len(skip.get("comment", "").split()) >= 5, f"{logical_id} {skip['id']} needs a written reason"
+
+
+# ---------------------------------------------------------------------------------------------- CI workflows
+
+PINNED_USES = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40})\s+#\s+(v\d[\w.-]*)\s*$")
+
+
+def load_workflow(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # YAML 1.1 reads the key "on" as True
+    data["on"] = data.pop(True, data.get("on"))
+    return dict(data)
+
+
+def all_uses(workflow: dict[str, Any]) -> list[str]:
+    found = []
+    for job in workflow["jobs"].values():
+        if "uses" in job:
+            found.append(job["uses"])
+        found.extend(step["uses"] for step in job.get("steps", []) if "uses" in step)
+    return found
+
+
+def test_there_are_workflows_to_check() -> None:
+    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "deploy.yml"}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_commit_with_its_tag_in_a_comment(path: Path) -> None:
+    uses = [u for u in all_uses(load_workflow(path)) if not u.startswith(("./", "docker://"))]
+    assert uses
+    for use in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", use), f"{path.name}: {use} is not pinned to a commit"
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if re.match(r"^\s*(-\s+)?uses:", line)]
+    assert len(lines) == len(uses)
+    for line in lines:
+        assert PINNED_USES.match(line), f"{path.name}: {line.strip()!r} needs '@<sha> # <tag>'"
+
+
+def test_deploy_runs_only_after_ci_passed_for_the_same_commit() -> None:
+    ci, deploy = (
+        load_workflow(REPO_ROOT / ".github/workflows/ci.yml"),
+        load_workflow(REPO_ROOT / ".github/workflows/deploy.yml"),
+    )
+    triggers = deploy["on"]
+    assert "push" not in triggers, "a push would deploy in parallel with CI"
+    run = triggers["workflow_run"]
+    assert run["workflows"] == [ci["name"]] and run["types"] == ["completed"] and run["branches"] == ["main"]
+    assert ci["on"]["push"]["branches"] == ["main"], "CI must run on the pushes that deploy"
+    (job,) = deploy["jobs"].values()
+    condition = re.sub(r"\s+", " ", job["if"])
+    assert "github.event.workflow_run.conclusion == 'success'" in condition
+    assert "github.event.workflow_run.event == 'push'" in condition, "a pull request's CI run must not deploy"
+    assert "github.event.workflow_run.head_repository.full_name == github.repository" in condition
+    # It deploys the commit CI tested, not whatever main points at when it starts.
+    assert "github.event.workflow_run.head_sha" in job["env"]["COMMIT"]
+    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["ref"] == "${{ env.COMMIT }}"
+    # A manual run deploys only a commit with a successful CI run, checked before anything else.
+    gate = job["steps"][0]
+    assert gate["if"] == "github.event_name == 'workflow_dispatch'"
+    assert "gh run list" in gate["run"] and '--commit "$COMMIT"' in gate["run"] and "--status success" in gate["run"]
+    assert "--workflow ci.yml" in gate["run"]
+    assert job["permissions"]["actions"] == "read"
 
 
 # Rules whose verdict depends on today's date (Lambda runtime deprecation schedules): `make lint` runs them against
