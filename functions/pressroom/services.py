@@ -160,7 +160,8 @@ class Ingest:
                 if refusal is not None:
                     return refusal
             base = preferred_slug(upload, current)
-            slug = choose_slug(base, taken)
+            never_served = upload.status == "withdrawn" and not (current and current.stored.article.slug)
+            slug = "" if never_served else choose_slug(base, taken)
             article = build_article(prepared, related, slug=slug)
             write = ArticleWrite(
                 article=article,
@@ -189,7 +190,8 @@ class Ingest:
             outcome = {"published": Outcome.PUBLISHED, "draft": Outcome.STORED_DRAFT}.get(
                 upload.status, Outcome.UNPUBLISHED
             )
-            return Result(outcome, obj.key, upload.article_id, detail=f"slug {slug}")
+            detail = f"slug {slug}" if slug else "withdrawn before it was ever published: no slug, nothing served"
+            return Result(outcome, obj.key, upload.article_id, detail=detail)
         raise ConcurrentChange(f"{upload.article_id}: still contended after {MAX_ATTEMPTS} attempts")
 
     def _refusal(self, current: ArticleRecord | None, offer: _Offer) -> Result | None:
@@ -197,8 +199,6 @@ class Ingest:
         versions needs it (rule 4 of ``versions``) or when another key owns the id."""
         key, article_id = offer.obj.key, offer.upload.article_id
         if current is None:
-            if offer.upload.status == "withdrawn":
-                return Result(Outcome.IGNORED, key, article_id, detail="withdrawn before it was ever published")
             return None
         if current.source_key != key and not current.stored.deleted:
             if self.source.current_etag(current.source_key) is not None:

@@ -69,6 +69,17 @@ def aws_options(command: F) -> F:
     return command
 
 
+def output_option(command: F) -> F:
+    """--output json|text: json is stable for scripts."""
+    return click.option(
+        "--output",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="text for people, json (stable) for scripts.",
+    )(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(package_name="pressroom", prog_name="pressroom")
 def main() -> None:
@@ -123,15 +134,26 @@ def up(aws_port: int, api_port: int, host: str, no_samples: bool) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def validate(files: tuple[Path, ...]) -> None:
-    """Check article files against the upload format; prints `FILE: ok` or `FILE: loc: message` per error."""
-    from pressroom.parsing import UploadRejected, parse_upload
+@click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True, path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check article files (or folders of *.json / *.txt, or - for standard input as JSON) exactly as the pipeline
+    will: the same parse, validation and enrichment. Prints `FILE: ok` or `FILE: loc: message` per error."""
+    from datetime import UTC, datetime
 
+    from pressroom.parsing import UploadRejected
+    from pressroom.preparing import prepare
+    from pressroom_stack.publishing import collect
+
+    missing = [p for p in paths if str(p) != "-" and not p.exists()]
+    if missing:
+        raise click.BadParameter(f"{missing[0]} does not exist", param_hint="PATHS")
+    files = [p for p in paths if str(p) == "-"] + collect(p for p in paths if str(p) != "-")
     invalid = 0
     for path in files:
+        stdin = str(path) == "-"
+        data = sys.stdin.buffer.read() if stdin else path.read_bytes()
         try:
-            parse_upload(path.read_bytes(), f"incoming/{path.name}")
+            prepare(data, "incoming/stdin.json" if stdin else f"incoming/{path.name}", uploaded_at=datetime.now(UTC))
         except UploadRejected as rejected:
             invalid += 1
             for error in rejected.errors:
@@ -157,6 +179,7 @@ def schema() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @aws_options
+@output_option
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait for each article's outcome.")
 @click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(0), help="Seconds to wait.")
 @click.option(
@@ -166,13 +189,14 @@ def schema() -> None:
     show_default=True,
     help="Validate locally first and skip invalid files (--no-validate uploads them; the pipeline rejects them).",
 )
-@click.option("--api-url", help="Read API base URL (default: the stack's ApiUrl, or the local API).")
+@click.option("--api-url", help="Read API base URL for article links (default: the stack's ApiUrl, or the local API).")
 def publish(
     paths: tuple[Path, ...],
     stack_name: str,
     endpoint_url: str | None,
     region: str | None,
     profile: str | None,
+    output: str,
     wait: bool,
     timeout: float,
     check: bool,
@@ -180,19 +204,21 @@ def publish(
 ) -> None:
     """Upload article files (or folders of *.json / *.txt) to the stack's bucket under incoming/.
 
-    Then, with --wait, report what was published and what was rejected, with the reasons from the rejection
-    reports. Exit code 1 if anything was invalid, rejected or not processed in time.
+    Then, with --wait, report each file's fate from the pipeline's own records for its key and ETag (published,
+    scheduled, draft, withdrawn, rejected with the reasons, stale, superseded). Exit code 1 if any file was invalid,
+    rejected, stale, superseded or had no outcome in time.
     """
     from datetime import UTC, datetime
 
     from pressroom_stack import publishing
+    from pressroom_stack.fates import WENT_THROUGH
     from pressroom_stack.target import StackTarget
 
     with _errors():
         uploads = publishing.plan(publishing.collect(paths))
         if not uploads:
             raise click.UsageError("no *.json or *.txt files in the given paths")
-        invalid = _check_locally(uploads, datetime.now(UTC), report=check)
+        invalid = _check_locally(uploads, datetime.now(UTC), report=check and output == "text")
         to_send = [u for u in uploads if u not in invalid] if check else uploads
         invalid = invalid if check else []
         target = StackTarget(stack_name, endpoint_url, region, profile)
@@ -202,30 +228,34 @@ def publish(
             length=len(to_send), label=f"Uploading to s3://{bucket}/incoming/", file=sys.stderr
         ) as bar:
             publishing.upload_all(s3, bucket, to_send, lambda _: bar.update(1))
-        if not wait:
-            for upload in to_send:
-                click.echo(f"uploaded  {upload.path} -> s3://{bucket}/{upload.key}")
-            sys.exit(1 if invalid else 0)
-        resolved_api = target.api_url(api_url)
-        click.echo(f"Waiting for the pipeline (up to {timeout:.0f} s) ...", err=True)
-        publishing.wait_for_outcomes(s3, bucket, resolved_api, to_send, timeout=timeout)
-    failed = len(invalid)
-    for upload in to_send:
-        failed += _report(upload)
-    click.echo(f"{len(uploads) - failed} of {len(uploads)} file(s) went through", err=True)
+        if wait:
+            records = _records(target, api_url)
+            with click.progressbar(length=len(to_send), label="Waiting for the pipeline", file=sys.stderr) as bar:
+                publishing.wait_for_fates(records, to_send, timeout=timeout, progress=bar.update)
+    fates = [u.fate for u in to_send]
+    failed = len(invalid) + sum(1 for f in fates if wait and f.fate not in WENT_THROUGH)
+    if output == "json":
+        rows = [{"path": str(u.path), **u.fate.as_dict()} for u in to_send]
+        rows += [{"path": str(u.path), "key": u.key, "etag": None, "fate": "invalid"} for u in invalid]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for upload in to_send:
+            click.echo(
+                _fate_line(str(upload.path), upload.fate) if wait else f"uploaded  {upload.path} -> {upload.key}"
+            )
+        click.echo(f"{len(uploads) - failed} of {len(uploads)} file(s) went through", err=True)
     sys.exit(1 if failed else 0)
 
 
 def _check_locally(uploads: list[Any], now: Any, *, report: bool) -> list[Any]:
-    """Parse each file as the pipeline will: the invalid ones (printed when ``report``), and for the valid ones
-    what to wait for (slug, id, draft or scheduled)."""
-    from pressroom.parsing import UploadRejected, parse_upload
-    from pressroom_stack.publishing import expectation
+    """Check each file as the pipeline will (the same code path); the invalid ones, printed when ``report``."""
+    from pressroom.parsing import UploadRejected
+    from pressroom.preparing import prepare
 
     invalid = []
     for upload in uploads:
         try:
-            article = parse_upload(upload.path.read_bytes(), upload.key)
+            prepare(upload.path.read_bytes(), upload.key, uploaded_at=now)
         except UploadRejected as rejected:
             invalid.append(upload)
             if not report:
@@ -233,26 +263,98 @@ def _check_locally(uploads: list[Any], now: Any, *, report: bool) -> list[Any]:
             click.echo(f"invalid   {upload.path} (not uploaded)")
             for error in rejected.errors:
                 click.echo(f"          {upload.path}: {error.loc}: {error.msg}")
-        else:
-            expectation(upload, article, now)
     return invalid
 
 
-def _report(upload: Any) -> int:
-    """Print one upload's outcome; 1 if it failed."""
-    if upload.outcome == "published":
-        click.echo(f"published {upload.path} -> {upload.url}")
-    elif upload.outcome == "withdrawn":
-        click.echo(f"withdrawn {upload.path} ({upload.url} answers 410 Gone)")
-    elif upload.outcome == "accepted":
-        click.echo(f"accepted  {upload.path} ({upload.detail})")
-    elif upload.outcome == "rejected":
-        click.echo(f"rejected  {upload.path} (report: rejected/{upload.key}.error.json)")
-        for error in upload.errors:
-            click.echo(f"          {upload.path}: {error.get('loc', '')}: {error.get('msg', '')}")
+def _records(target: Any, api_url: str | None) -> Any:
+    from pressroom.adapters.dynamodb_feed import DynamoDBFeed
+    from pressroom.adapters.s3_source import S3ArticleSource
+    from pressroom_stack.fates import Records
+
+    outputs = target.outputs()
+    return Records(
+        store=DynamoDBFeed(outputs["FeedTableName"], client=target.client("dynamodb")),
+        source=S3ArticleSource(outputs["ArticlesBucketName"], client=target.client("s3")),
+        base_url=target.api_url(api_url),
+    )
+
+
+def _fate_line(name: str, fate: Any) -> str:
+    """One upload's fate as a line (and its errors, indented)."""
+    lines = {
+        "published": f"published  {name} -> {fate.url}",
+        "scheduled": f"scheduled  {name} -> {fate.url} (hidden until its published_at)",
+        "draft": f"draft      {name} (stored, never served)",
+        "withdrawn": f"withdrawn  {name}" + (f" ({fate.url} answers 410 Gone)" if fate.url else " (never published)"),
+        "rejected": f"rejected   {name} (report: {fate.report})",
+        "stale": f"stale      {name}: a newer version is served (report: {fate.report})",
+        "superseded": f"superseded {name}: another upload replaced it at {fate.key} before it was processed",
+        "deleted": f"deleted    {name}: {fate.key} was deleted",
+        "pending": f"pending    {name}: no outcome yet; check the function logs and `pressroom dlq list`",
+    }
+    errors = [f"           {name}: {e.get('loc', '')}: {e.get('msg', '')}" for e in fate.errors]
+    return "\n".join([lines[fate.fate], *errors])
+
+
+@main.command()
+@click.argument("targets", nargs=-1, required=True)
+@aws_options
+@output_option
+@click.option("--api-url", help="Read API base URL for article links (default: the stack's ApiUrl, or the local API).")
+def status(
+    targets: tuple[str, ...],
+    stack_name: str,
+    endpoint_url: str | None,
+    region: str | None,
+    profile: str | None,
+    output: str,
+    api_url: str | None,
+) -> None:
+    """The fate of uploads: each TARGET is a key (incoming/...), whose current object is looked up, or a local file,
+    looked up by its name and content (the ETag S3 gives it). Exit code 1 if any did not go through."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    from pressroom_stack.fates import WENT_THROUGH
+    from pressroom_stack.target import StackTarget
+
+    with _errors():
+        records = _records(StackTarget(stack_name, endpoint_url, region, profile), api_url)
+        fates = []
+        for name in targets:
+            path = Path(name)
+            if path.is_file():
+                key, etag = f"incoming/{path.name}", hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
+            else:
+                key, etag = name, records.source.current_etag(name) or ""
+            fates.append((name, records.fate(key, etag, now=datetime.now(UTC))))
+    if output == "json":
+        click.echo(json.dumps([{"target": n, **f.as_dict()} for n, f in fates], indent=2, ensure_ascii=False))
     else:
-        click.echo(f"pending   {upload.path}: no outcome in time; check the function logs and the dead-letter queue")
-    return 0 if upload.outcome in ("published", "withdrawn", "accepted") else 1
+        for name, fate in fates:
+            click.echo(_fate_line(name, fate))
+    sys.exit(0 if all(f.fate in WENT_THROUGH for _, f in fates) else 1)
+
+
+@main.command()
+@aws_options
+@output_option
+def rejections(stack_name: str, endpoint_url: str | None, region: str | None, profile: str | None, output: str) -> None:
+    """The current rejections: one per key whose current upload was rejected (key, etag, received_at, errors)."""
+    from pressroom.adapters.s3_source import S3ArticleSource
+    from pressroom_stack.target import StackTarget
+
+    with _errors():
+        target = StackTarget(stack_name, endpoint_url, region, profile)
+        reports = list(S3ArticleSource(target.outputs()["ArticlesBucketName"], client=target.client("s3")).rejections())
+    if output == "json":
+        click.echo(json.dumps(reports, indent=2, ensure_ascii=False))
+        return
+    for report in reports:
+        click.echo(f"{report['key']} ({report.get('etag')}, received {report.get('received_at')})")
+        for error in report.get("errors", []):
+            click.echo(f"    {error.get('loc', '')}: {error.get('msg', '')} [{error.get('type', '')}]")
+    click.echo(f"{len(reports)} current rejection(s)", err=True)
 
 
 # ---------------------------------------------------------------------------------------------- feed

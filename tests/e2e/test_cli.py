@@ -87,9 +87,54 @@ def test_publish_reports_published_and_rejected_articles(local_stack: LocalStack
     result = pressroom("publish", str(folder), "--endpoint-url", local_stack.endpoint_url, "--no-validate")
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
-    assert f"-> {local_stack.api_url}/articles/{slug}" in out
-    assert f"rejected  {bad}" in out
+    assert f"published  {folder / (slug + '.json')} -> {local_stack.api_url}/articles/{slug}" in out
+    assert f"rejected   {bad}" in out
     assert f"{bad}: published_at: " in out
+
+
+def test_publish_of_the_samples_reports_every_one_from_the_pipelines_own_record(
+    local_stack: LocalStack, tmp_path: Path
+) -> None:
+    samples = Path(__file__).resolve().parents[2] / "examples" / "articles"
+    result = pressroom("publish", str(samples), "--endpoint-url", local_stack.endpoint_url, "--output", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = json.loads(result.stdout)
+    assert len(rows) == len(list(samples.glob("*.json")) + list(samples.glob("*.txt")))
+    assert {row["fate"] for row in rows} <= {"published", "scheduled", "draft", "withdrawn"}
+
+
+def test_an_edited_headline_and_a_shared_headline_are_published_not_pending(
+    local_stack: LocalStack, tmp_path: Path
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    one = write(tmp_path, f"one-{tag}.json", {**VALID, "title": f"Shared headline {tag}"})
+    two = write(tmp_path, f"two-{tag}.json", {**VALID, "title": f"Shared headline {tag}"})
+    first = pressroom("publish", str(one), str(two), "--endpoint-url", local_stack.endpoint_url, "--output", "json")
+    assert first.returncode == 0, first.stdout + first.stderr
+    slugs = {row["slug"] for row in json.loads(first.stdout)}
+    assert slugs == {f"shared-headline-{tag}", f"shared-headline-{tag}-2"}
+    slug_of_one = next(row["slug"] for row in json.loads(first.stdout) if row["key"].endswith(f"one-{tag}.json"))
+    write(tmp_path, f"one-{tag}.json", {**VALID, "title": f"Edited headline {tag}"})
+    edited = pressroom("publish", str(one), "--endpoint-url", local_stack.endpoint_url, "--output", "json")
+    assert edited.returncode == 0, edited.stdout + edited.stderr
+    assert [(r["fate"], r["slug"]) for r in json.loads(edited.stdout)] == [("published", slug_of_one)]
+
+
+def test_status_and_rejections_report_the_current_state_of_keys(local_stack: LocalStack, tmp_path: Path) -> None:
+    tag = uuid.uuid4().hex[:6]
+    endpoint = ("--endpoint-url", local_stack.endpoint_url)
+    bad = write(tmp_path, f"broken-{tag}.json", {**VALID, "titel": "typo"})
+    assert pressroom("publish", str(bad), *endpoint, "--no-validate").returncode == 1
+    status = pressroom("status", str(bad), f"incoming/broken-{tag}.json", *endpoint, "--output", "json")
+    assert status.returncode == 1
+    assert [row["fate"] for row in json.loads(status.stdout)] == ["rejected", "rejected"]
+    listed = json.loads(pressroom("rejections", *endpoint, "--output", "json").stdout)
+    assert f"incoming/broken-{tag}.json" in {r["key"] for r in listed}
+    write(tmp_path, f"broken-{tag}.json", VALID)
+    assert pressroom("publish", str(bad), *endpoint).returncode == 0
+    assert pressroom("status", str(bad), *endpoint).returncode == 0
+    listed = json.loads(pressroom("rejections", *endpoint, "--output", "json").stdout)
+    assert f"incoming/broken-{tag}.json" not in {r["key"] for r in listed}
 
 
 def test_publish_with_local_validation_skips_invalid_files(local_stack: LocalStack, tmp_path: Path) -> None:

@@ -144,8 +144,12 @@ def test_a_rejection_report_goes_when_the_key_is_fixed_or_deleted(resources: Res
 
 def test_a_first_upload_marked_withdrawn_is_never_known(resources: Resources, lambda_context: Any) -> None:
     deliver(lambda_context, put_article(resources.bucket, "incoming/w.json", article("Never out", status="withdrawn")))
-    assert DynamoDBFeed(resources.table).get_record("w") is None
+    record = DynamoDBFeed(resources.table).get_record("w")
+    assert record is not None and record.stored.status == "withdrawn" and record.stored.article.slug == ""
     assert DynamoDBFeed(resources.table).get_by_slug("never-out") is None
+    assert DynamoDBFeed(resources.table).slug_owner("") is None
+    deliver(lambda_context, put_article(resources.bucket, "incoming/w.json", article("Now out")))
+    assert DynamoDBFeed(resources.table).get_by_slug("now-out") is not None
 
 
 def test_hundreds_of_unresolved_promo_lines_still_publish(resources: Resources, lambda_context: Any) -> None:

@@ -165,7 +165,7 @@ class DynamoDBFeed:
         promo_sks = tuple(f"{article.id}#{n:02d}" for n in range(len(write.pending_promos)))
         actions: list[dict[str, Any]] = [self._article_put(write, new_index, promo_sks)]
         slug_at = None
-        if old is None or old.stored.article.slug != article.slug:
+        if article.slug and (old is None or old.stored.article.slug != article.slug):
             slug_at = len(actions)
             actions.append(
                 {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -106,3 +106,26 @@ class S3ArticleSource:
 
     def clear_rejection(self, key: str) -> None:
         self._client.delete_object(Bucket=self.bucket, Key=rejection_key(key))
+
+    def read_rejection(self, key: str) -> dict[str, Any] | None:
+        """The current report of ``key``, or None."""
+        try:
+            body = self._client.get_object(Bucket=self.bucket, Key=rejection_key(key))["Body"].read()
+        except ClientError as e:
+            if e.response["Error"]["Code"] in _GONE:
+                return None
+            raise
+        report: dict[str, Any] = json.loads(body)
+        return report
+
+    def rejections(self) -> Iterator[dict[str, Any]]:
+        """Every report under ``rejected/`` whose upload is still S3's current object for its key (reports of keys
+        fixed or deleted since are removed by the pipeline; this also skips any left behind by older versions)."""
+        paginator = self._client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=REJECTED_PREFIX):
+            for item in page.get("Contents", []):
+                body = self._client.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read()
+                report = json.loads(body)
+                key, etag = str(report.get("key", "")), str(report.get("etag") or "").strip('"')
+                if key and self.current_etag(key) == etag:
+                    yield report
