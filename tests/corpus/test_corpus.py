@@ -1,13 +1,14 @@
 """The bad-input corpus: every file ends in a clear rejection report or is published safely, through the handler.
 
-Small cases are files in ``tests/corpus/files/``; large ones (10 MiB, huge lines, bombs) are generated here.
+Small cases are files in ``tests/corpus/files/`` with their expected verdicts in ``cases.py``; large ones (10 MiB,
+huge lines, bombs) are generated here. Each case states its verdict: rejected with which error type (and where), or
+published; a rejection must leave a report at ``rejected/<key>.error.json`` and nothing in the feed.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -17,40 +18,34 @@ from botocore.exceptions import ClientError
 from pressroom.adapters.dynamodb_feed import DynamoDBFeed
 from pressroom.handlers import ingest
 from tests.conftest import Resources
+from tests.corpus.cases import FILES, FILES_DIR, PUBLISHED, Rejected
 from tests.helpers import notification, put_article, sqs_event
 
 pytestmark = pytest.mark.integration
-FILES = Path(__file__).parent / "files"
 BASE = {"title": "Corpus", "body": "Body text here.", "published_at": "2026-11-20T09:00:00Z"}
-
-REJECTED = {
-    "empty.json": "empty",
-    "whitespace.json": "empty",
-    "null.json": "got null",
-    "array.json": "got array",
-    "utf16.json": "UTF-16",
-    "invalid-utf8.json": "not valid UTF-8",
-    "nul-bytes.json": "NUL",
-    "numbers-for-strings.json": "valid string",
-    "javascript-url.json": "http",
-    "data-url.json": "http",
-    "dotdot-id.json": "a-z, 0-9",
-    "bad-export.txt": "date",
-}
-PUBLISHED = ["bom.json", "emoji-title.json", "rtl.json", "script-html.json", "plain-export.txt"]
 
 
 def _json(**fields: Any) -> bytes:
     return json.dumps({**BASE, **fields}).encode()
 
 
-GENERATED: dict[str, tuple[Callable[[], bytes], str | None]] = {
-    "ten-mib.json": (lambda: _json(body="x" * (10 * 1024 * 1024)), "1 MiB"),
-    "deep-nesting.json": (lambda: b'{"title": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "nested too deeply"),
-    "ten-thousand-tags.json": (lambda: _json(tags=[f"tag {n}" for n in range(10_000)]), "at most 50"),
-    "huge-single-line.json": (lambda: _json(body="word " * 39_999 + "end"), None),
-    "html-bomb.json": (lambda: _json(body="<div>" * 16_000 + "deep" + "</div>" * 16_000), None),
-    "body-too-long.json": (lambda: _json(body="y" * 200_001), "200000"),
+GENERATED: dict[str, tuple[Callable[[], bytes], Rejected | str]] = {
+    "ten-mib.json": (lambda: _json(body="x" * (10 * 1024 * 1024)), Rejected("too_large", "1 MiB", "$")),
+    "deep-nesting.json": (
+        lambda: b'{"title": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+        Rejected("json_invalid", "nested too deeply", "$"),
+    ),
+    "ten-thousand-tags.json": (
+        lambda: _json(tags=[f"tag {n}" for n in range(10_000)]),
+        Rejected("too_long", "at most 50", "tags"),
+    ),
+    "ten-thousand-unknown-fields.json": (
+        lambda: _json(**{f"field{n}": n for n in range(10_000)}),
+        Rejected("too_many_errors", "more errors", "$"),
+    ),
+    "huge-single-line.json": (lambda: _json(body="word " * 39_999 + "end"), PUBLISHED),
+    "html-bomb.json": (lambda: _json(body="<div>" * 16_000 + "deep" + "</div>" * 16_000), PUBLISHED),
+    "body-too-long.json": (lambda: _json(body="y" * 200_001), Rejected("string_too_long", "200000", "body")),
 }
 ODD_KEYS = [
     "incoming/sp ace+plus%25percent.json",
@@ -95,37 +90,41 @@ def _assert_safe(resources: Resources, key: str) -> None:
         assert unsafe not in body
 
 
-@pytest.mark.parametrize(("name", "fragment"), sorted(REJECTED.items()))
-def test_bad_files_get_a_clear_rejection_report(
-    resources: Resources, lambda_context: Any, name: str, fragment: str
-) -> None:
-    key = f"incoming/{name}"
-    _ingest(resources, lambda_context, key, (FILES / name).read_bytes())
+def _assert_verdict(resources: Resources, key: str, expected: Rejected | str) -> None:
     report = _report(resources, key)
-    assert report is not None and report["key"] == key
-    assert any(fragment in e["msg"] for e in report["errors"]), report["errors"]
+    if expected == PUBLISHED:
+        assert report is None, report
+        _assert_safe(resources, key)
+        return
+    assert isinstance(expected, Rejected)
+    assert report is not None and report["key"] == key, f"{key}: no rejection report"
+    assert any(
+        e["type"] == expected.type and expected.fragment in e["msg"] and expected.loc in (None, e["loc"])
+        for e in report["errors"]
+    ), report["errors"]
     assert DynamoDBFeed(resources.table).article_id_for_key(key) is None
 
 
-@pytest.mark.parametrize("name", PUBLISHED)
-def test_odd_but_valid_files_are_published_safely(resources: Resources, lambda_context: Any, name: str) -> None:
+def test_every_corpus_file_has_an_expected_verdict() -> None:
+    assert sorted(p.name for p in FILES_DIR.iterdir()) == sorted(FILES)
+    assert len(FILES) + len(GENERATED) + len(ODD_KEYS) >= 45
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(FILES.items()), ids=sorted(FILES))
+def test_each_corpus_file_is_rejected_with_a_clear_report_or_published_safely(
+    resources: Resources, lambda_context: Any, name: str, expected: Rejected | str
+) -> None:
     key = f"incoming/{name}"
-    _ingest(resources, lambda_context, key, (FILES / name).read_bytes())
-    assert _report(resources, key) is None
-    _assert_safe(resources, key)
+    _ingest(resources, lambda_context, key, (FILES_DIR / name).read_bytes())
+    _assert_verdict(resources, key, expected)
 
 
 @pytest.mark.parametrize("name", sorted(GENERATED))
 def test_generated_hostile_inputs_are_rejected_or_safe(resources: Resources, lambda_context: Any, name: str) -> None:
-    build, fragment = GENERATED[name]
+    build, expected = GENERATED[name]
     key = f"incoming/{name}"
     _ingest(resources, lambda_context, key, build())
-    report = _report(resources, key)
-    if fragment is None:
-        assert report is None, report
-        _assert_safe(resources, key)
-    else:
-        assert report is not None and any(fragment in e["msg"] for e in report["errors"]), report
+    _assert_verdict(resources, key, expected)
 
 
 @pytest.mark.parametrize("key", ODD_KEYS)
