@@ -99,7 +99,7 @@ class S3ArticleSource:
         self._client.put_object(
             Bucket=self.bucket,
             Key=report_key,
-            Body=json.dumps(report, indent=2, ensure_ascii=False).encode(),
+            Body=json.dumps(report, indent=2, ensure_ascii=False).encode("utf-8", "backslashreplace"),
             ContentType="application/json",
         )
         return report_key
