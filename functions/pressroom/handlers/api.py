@@ -248,8 +248,7 @@ def _json_feed(tag: str | None) -> Response[str]:
     from pressroom.feeds import render_json_feed
 
     entries = _root.get().reading.feed(_feed_index(tag))
-    document = render_json_feed(_feed_meta("feed.json", tag, entries), entries).to_json_dict()
-    return _ok(json.dumps(document, separators=(",", ":")), FEED_CACHE, JSON_FEED_CONTENT_TYPE)
+    return _ok(render_json_feed(_feed_meta("feed.json", tag, entries), entries), FEED_CACHE, JSON_FEED_CONTENT_TYPE)
 
 
 def _rss(tag: str | None) -> Response[str]:
