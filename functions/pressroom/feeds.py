@@ -13,8 +13,8 @@ Contracts shared by the three formats:
 - the content is the article's sanitised HTML body as escaped text (never CDATA, so a ``]]>`` in an article cannot
   end a section), or the escaped summary and a link to the article when the body is not at hand or does not fit;
 - every document weighs at most ``max_bytes`` by :func:`~pressroom.api_models.payload_bytes` (Lambda's response
-  limit): the newest entries carry their whole bodies while their sum stays within 3/5 of the budget, the others
-  their summary and link; if even that is too much, the oldest bodies and then the oldest entries are left out;
+  limit): when the bodies would not fit, the newest entries keep their bodies as long as they fit and the others
+  carry their summary and a link; if even the summaries do not fit, the oldest entries are left out;
 - characters XML 1.0 forbids (control characters, lone surrogates) are dropped from every string;
 - RSS dates are RFC 822, Atom and JSON Feed dates RFC 3339; tags are categories (term = slug, label = name);
 - the output is a pure function of the articles (build dates come from the newest article), so ETags are stable.
@@ -94,7 +94,7 @@ def _last_modified(entries: Sequence[FeedEntry]) -> datetime:
 
 
 def _xml_cost(body: str) -> int:
-    return payload_bytes(body) + 4 * body.count("&") + 3 * (body.count("<") + body.count(">"))
+    return payload_bytes(body) + 4 * body.count("&") + 3 * (body.count("<") + body.count(">") + body.count("\r"))
 
 
 def _json_cost(body: str) -> int:
@@ -102,31 +102,32 @@ def _json_cost(body: str) -> int:
 
 
 def _fitted(render: _Render, entries: Sequence[FeedEntry], cost: Callable[[str], int], max_bytes: int) -> str:
-    """``render(entries, full)`` within ``max_bytes``: bodies for the newest entries while their ``cost`` fits in
-    the body share of the budget; then, while the document is too heavy, the oldest bodies go, then the oldest
-    entries. The document is measured, so the bound holds whatever the estimates."""
+    """``render(entries, full)`` within ``max_bytes``, measured: usually every body fits and one render does. Else
+    the newest entries whose summaries fit stay, and bodies go to the newest of them while their ``cost`` (what a
+    body weighs in the document) fits in the room the summaries leave, the oldest going first if still too heavy."""
     costs = [cost(e.article.body) if e.article is not None else 0 for e in entries]
-    body_budget = max_bytes * _BODY_SHARE[0] // _BODY_SHARE[1]
-    full: list[bool] = []
-    spent = 0
-    for c in costs:
-        full.append(spent + c <= body_budget)
-        spent += c if full[-1] else 0
+    if sum(costs) <= max_bytes * _BODY_SHARE[0] // _BODY_SHARE[1]:
+        document = render(entries, [True] * len(entries))
+        if payload_bytes(document) <= max_bytes:
+            return document
     count = len(entries)
     while True:
-        document = render(entries[:count], full[:count])
-        size = payload_bytes(document)
-        excess = size - max_bytes
-        if excess <= 0 or count == 0:
+        summaries = render(entries[:count], [False] * count)
+        size = payload_bytes(summaries)
+        if size <= max_bytes or count == 0:
+            break
+        count -= min(count, 1 + (size - max_bytes) * count // size)
+    room = max_bytes - size
+    full: list[bool] = []
+    for c in costs[:count]:
+        full.append(0 < c <= room)
+        room -= c if full[-1] else 0
+    while any(full):
+        document = render(entries[:count], full)
+        if payload_bytes(document) <= max_bytes:
             return document
-        shed = [i for i in reversed(range(count)) if full[i] and costs[i]]
-        for i in shed:
-            full[i] = False
-            excess -= costs[i]
-            if excess <= 0:
-                break
-        if not shed:
-            count -= min(count, 1 + excess * count // size)
+        full[max(i for i, keep in enumerate(full) if keep)] = False
+    return summaries
 
 
 def _json_document(meta: FeedMeta, entries: Sequence[FeedEntry], full: Sequence[bool]) -> str:
