@@ -54,6 +54,7 @@ from pressroom.observability import logger, metrics, tracer
 from pressroom.ports import FEED_INDEX, FeedReader
 from pressroom.reading import (
     DEFAULT_LIMIT,
+    MAX_FILTER_CHARS,
     MAX_LIMIT,
     ArticleGone,
     ArticleNotFound,
@@ -61,7 +62,9 @@ from pressroom.reading import (
     InvalidFilter,
     Page,
     ReadService,
+    UnknownTag,
     list_index_for,
+    tag_route_index,
     utc_now,
 )
 from pressroom.text import slugify
@@ -175,7 +178,8 @@ def _feed_doc(media_type: str, *errors: int, model: type | None = None) -> dict[
 
 _ERROR_DOCS = {
     400: "Bad parameter (`invalid_limit`, `invalid_cursor`, `invalid_filter`)",
-    404: "Unknown article or route (`not_found`); drafts and scheduled articles are not found",
+    404: "Unknown article or route, or a tag segment that cannot name a tag (`not_found`); drafts and scheduled"
+    " articles are not found",
     410: "The article was withdrawn (`gone`)",
 }
 _LIMIT = Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1-{MAX_LIMIT}.")
@@ -185,11 +189,12 @@ _CURSOR = Query(
     description="`next_cursor` of the previous page, exactly as received. Only valid on the list that issued it.",
 )
 _TAG = Query(
-    max_length=200,
+    max_length=MAX_FILTER_CHARS,
     description="Only articles with this tag (matched by slug, e.g. `zoe-saldana`). Not combinable with `section`.",
 )
 _SECTION = Query(
-    max_length=200, description="Only articles of this section (e.g. `entertainment`). Not combinable with `tag`."
+    max_length=MAX_FILTER_CHARS,
+    description="Only articles of this section (e.g. `entertainment`). Not combinable with `tag`.",
 )
 
 
@@ -250,7 +255,7 @@ def list_tag_articles(
     limit: Annotated[int, _LIMIT] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, _CURSOR] = None,
 ) -> Response[str]:
-    return _list(list_index_for(tag=tag), limit, cursor)
+    return _list(tag_route_index(tag), limit, cursor)
 
 
 def _feed_meta(kind: str, tag: str | None, entries: list[FeedEntry]) -> FeedMeta:
@@ -268,8 +273,8 @@ def _feed_meta(kind: str, tag: str | None, entries: list[FeedEntry]) -> FeedMeta
     )
 
 
-def _feed_index(tag: str | None) -> str | None:
-    return FEED_INDEX if tag is None else list_index_for(tag=tag)
+def _feed_index(tag: str | None) -> str:
+    return FEED_INDEX if tag is None else tag_route_index(tag)
 
 
 def _json_feed(tag: str | None) -> Response[str]:
@@ -368,8 +373,8 @@ def _error(status: int, code: ErrorCode, message: str, headers: Mapping[str, str
 _PARAM_ERRORS: dict[str, tuple[ErrorCode, str]] = {
     "limit": ("invalid_limit", f"limit must be a whole number from 1 to {MAX_LIMIT}"),
     "cursor": ("invalid_cursor", "cursor must be the next_cursor of the previous page, exactly as received"),
-    "tag": ("invalid_filter", "tag must be at most 200 characters"),
-    "section": ("invalid_filter", "section must be at most 200 characters"),
+    "tag": ("invalid_filter", f"tag must be at most {MAX_FILTER_CHARS} characters"),
+    "section": ("invalid_filter", f"section must be at most {MAX_FILTER_CHARS} characters"),
 }
 
 
@@ -396,6 +401,11 @@ def _bad_filter(error: InvalidFilter) -> Response[Any]:
 
 @app.exception_handler(ArticleNotFound)
 def _no_article(error: ArticleNotFound) -> Response[Any]:
+    return _error(404, "not_found", str(error))
+
+
+@app.exception_handler(UnknownTag)
+def _no_tag(error: UnknownTag) -> Response[Any]:
     return _error(404, "not_found", str(error))
 
 
