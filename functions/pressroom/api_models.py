@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pressroom.models import Article, ArticleSummary, Image, RelatedLink, Tag, article_url
 
 MAX_RESPONSE_BYTES = 5_000_000
+_MAX_ESCAPE_BYTES = 12  # an astral character in ASCII JSON: a surrogate pair, \\ud83c\\udf89
 """The most a response body may weigh by :func:`payload_bytes`. Lambda refuses a response payload over 6 MB (and
 API Gateway answers 502), so every route keeps its body within this, with a margin for the headers."""
 
@@ -21,6 +22,11 @@ def payload_bytes(body: str) -> int:
     sends the body as a JSON string, where one non-ASCII character may take 12 bytes). Never less than the body's
     UTF-8 length."""
     return len(json.dumps(body))
+
+
+def payload_fits(body: str, max_bytes: int = MAX_RESPONSE_BYTES) -> bool:
+    """``payload_bytes(body) <= max_bytes``, without encoding a body short enough to fit whatever it holds."""
+    return len(body) * _MAX_ESCAPE_BYTES + 2 <= max_bytes or payload_bytes(body) <= max_bytes
 
 
 class _Out(BaseModel):

@@ -30,7 +30,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pressroom.api_models import MAX_RESPONSE_BYTES, JsonFeed, JsonFeedAuthor, JsonFeedItem, payload_bytes
+from pressroom.api_models import (
+    MAX_RESPONSE_BYTES,
+    JsonFeed,
+    JsonFeedAuthor,
+    JsonFeedItem,
+    payload_bytes,
+    payload_fits,
+)
 from pressroom.models import ArticleSummary, article_url
 from pressroom.reading import FeedEntry
 
@@ -84,7 +91,7 @@ def _summary_text(summary: ArticleSummary) -> str:
 def _content_html(meta: FeedMeta, entry: FeedEntry, full: bool) -> str:
     """The body when ``full`` and at hand, else the summary (plain text, so escaped) and a link to the article."""
     if full and entry.article is not None and entry.article.body.strip():
-        return xml_safe(entry.article.body)
+        return entry.article.body
     url = html.escape(article_url(meta.base_url, entry.summary.slug))
     return f'<p>{html.escape(_summary_text(entry.summary))}</p><p><a href="{url}">Read the article</a></p>'
 
@@ -104,12 +111,14 @@ def _json_cost(body: str) -> int:
 def _fitted(render: _Render, entries: Sequence[FeedEntry], cost: Callable[[str], int], max_bytes: int) -> str:
     """``render(entries, full)`` within ``max_bytes``, measured: usually every body fits and one render does. Else
     the newest entries whose summaries fit stay, and bodies go to the newest of them while their ``cost`` (what a
-    body weighs in the document) fits in the room the summaries leave, the oldest going first if still too heavy."""
-    costs = [cost(e.article.body) if e.article is not None else 0 for e in entries]
-    if sum(costs) <= max_bytes * _BODY_SHARE[0] // _BODY_SHARE[1]:
+    body weighs in the document) fits in the room the summaries leave, the oldest going first if still too heavy.
+    A pure function of the entries, so the ETag of a feed changes only with its articles."""
+    chars = sum(len(e.article.body) for e in entries if e.article is not None)
+    if chars <= max_bytes * _BODY_SHARE[0] // _BODY_SHARE[1]:
         document = render(entries, [True] * len(entries))
-        if payload_bytes(document) <= max_bytes:
+        if payload_fits(document, max_bytes):
             return document
+    costs = [cost(e.article.body) if e.article is not None else 0 for e in entries]
     count = len(entries)
     while True:
         summaries = render(entries[:count], [False] * count)
@@ -124,7 +133,7 @@ def _fitted(render: _Render, entries: Sequence[FeedEntry], cost: Callable[[str],
         room -= c if full[-1] else 0
     while any(full):
         document = render(entries[:count], full)
-        if payload_bytes(document) <= max_bytes:
+        if payload_fits(document, max_bytes):
             return document
         full[max(i for i, keep in enumerate(full) if keep)] = False
     return summaries
@@ -188,7 +197,7 @@ def _generator(meta: FeedMeta, entries: Sequence[FeedEntry], full: Sequence[bool
         fe.published(s.published_at)
         fe.updated(s.updated_at)
         fe.summary(html.escape(_summary_text(s)) if rss else _summary_text(s))  # RSS description is HTML
-        fe.content(_content_html(meta, e, keep), type="html")
+        fe.content(xml_safe(_content_html(meta, e, keep)), type="html")
         for name in s.author:
             fe.author(name=xml_safe(name))
             fe.dc.dc_creator(xml_safe(name))

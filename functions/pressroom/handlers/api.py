@@ -46,6 +46,7 @@ from pressroom.api_models import (
     ErrorOut,
     JsonFeed,
     payload_bytes,
+    payload_fits,
 )
 from pressroom.config import ApiSettings
 from pressroom.cursor import MAX_CURSOR_CHARS, CursorCodec, InvalidCursor, fallback_secret
@@ -217,7 +218,7 @@ def _list(index: str | None, limit: int, cursor: str | None) -> Response[str]:
     reading, base = _root.get().reading, _base_url()
     page = reading.list_articles(index, limit=limit, cursor=cursor)
     body = _page_json(page, base)
-    if payload_bytes(body) > MAX_RESPONSE_BYTES:
+    if not payload_fits(body):
         room, fitting = MAX_RESPONSE_BYTES - 2 * MAX_CURSOR_CHARS, 0
         for summary in page.items:
             room -= payload_bytes(_json(ArticleSummaryOut.from_summary(summary, base))) + 1
