@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pressroom.models import Article, ArticleSummary, Image, RelatedLink, Tag, article_url
 
 MAX_RESPONSE_BYTES = 5_000_000
-_MAX_ESCAPE_BYTES = 12  # an astral character in ASCII JSON: a surrogate pair, \\ud83c\\udf89
 """The most a response body may weigh by :func:`payload_bytes`. Lambda refuses a response payload over 6 MB (and
 API Gateway answers 502), so every route keeps its body within this, with a margin for the headers."""
+_MAX_ESCAPE_BYTES = 12  # one character in ASCII JSON at most: an astral one is a surrogate pair, \ud83c\udf89
 
 
 def payload_bytes(body: str) -> int:

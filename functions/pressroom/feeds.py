@@ -9,7 +9,8 @@ Contracts shared by the three formats:
 - titles and summaries are plain text, and each format says so or makes them inert: Atom ``<title>`` and
   ``<summary>`` are text constructs, JSON Feed ``title`` and ``summary`` are plain text by definition, and RSS
   ``<description>``, which readers render as HTML, holds the summary HTML-escaped (then XML-escaped), so a summary
-  such as ``<img src=x onerror=…>`` shows as those characters and never becomes an element;
+  such as ``<img src=x onerror=…>`` shows as those characters and never becomes an element (the channel's
+  ``<description>`` likewise);
 - the content is the article's sanitised HTML body as escaped text (never CDATA, so a ``]]>`` in an article cannot
   end a section), or the escaped summary and a link to the article when the body is not at hand or does not fit;
 - every document weighs at most ``max_bytes`` by :func:`~pressroom.api_models.payload_bytes` (Lambda's response
@@ -179,7 +180,7 @@ def _generator(meta: FeedMeta, entries: Sequence[FeedEntry], full: Sequence[bool
     fg.load_extension("dc", atom=False, rss=True)
     fg.id(xml_safe(meta.feed_id))
     fg.title(xml_safe(meta.title))
-    fg.description(xml_safe(meta.description))
+    fg.description(html.escape(xml_safe(meta.description)) if rss else xml_safe(meta.description))
     fg.link(href=meta.self_url, rel="self", type="application/rss+xml" if rss else "application/atom+xml")
     fg.link(href=meta.home_url, rel="alternate")  # the last link is RSS's channel <link>
     fg.language(meta.language)

@@ -127,3 +127,12 @@ def test_a_segment_that_cannot_be_a_slug_is_404_without_a_read(slug: str) -> Non
 def test_a_filter_too_long_to_name_anything_is_400_invalid_filter(name: str, value: str) -> None:
     response = serve("GET", "/articles", {name: value}, {})
     assert response["statusCode"] == 400 and json.loads(response["body"])["error"] == "invalid_filter"
+
+
+@pytest.mark.parametrize("path", ["/tags/{}/feed.xml", "/tags/{}/atom.xml", "/tags/{}/feed.json"])
+def test_a_tag_feed_does_not_reflect_the_raw_segment(path: str) -> None:
+    segment = "<img src=x onerror=alert(1)>"
+    response = serve("GET", path.format(segment), {}, {})
+    assert response["statusCode"] == 200
+    assert "onerror=alert" not in response["body"].replace("onerror-alert", "")
+    assert "Pressroom: img-src-x-onerror-alert-1" in response["body"]

@@ -282,6 +282,15 @@ def test_summaries_read_the_same_in_every_format(feed: InMemoryFeed, render) -> 
     assert item["summary"] == HOSTILE_SUMMARY
 
 
+@pytest.mark.parametrize("render", [render_rss, render_atom])
+def test_the_feed_title_and_description_are_text_too(render) -> None:  # type: ignore[no-untyped-def]
+    meta = FeedMeta(**{**META.__dict__, "title": "T <img src=x onerror=alert(1)>", "description": HOSTILE_SUMMARY})
+    parsed = parse_raw(render(meta, []))
+    assert parsed.feed.title == "T <img src=x onerror=alert(1)>"
+    assert active_content(as_rendered_html(parsed.feed.subtitle_detail)) == []
+    assert visible_text(as_rendered_html(parsed.feed.subtitle_detail)) == HOSTILE_SUMMARY
+
+
 HOSTILE_FRAGMENTS = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",

@@ -263,7 +263,7 @@ def _feed_meta(kind: str, tag: str | None, entries: list[FeedEntry]) -> FeedMeta
     api, base = _api_url(), _base_url()
     slug = slugify(tag) if tag is not None else None
     prefix = f"/tags/{slug}" if tag is not None else ""
-    name = next((t.name for e in entries for t in e.summary.tags if t.slug == slug), tag)
+    name = next((t.name for e in entries for t in e.summary.tags if t.slug == slug), slug)  # never the raw segment
     return FeedMeta(
         title=f"Pressroom: {name}" if tag is not None else "Pressroom",
         description=f"The newest articles tagged {name}" if tag is not None else "The newest articles",
