@@ -1,6 +1,7 @@
 """A hand-written in-memory ``FeedReader`` for the read API's tests, with the DynamoDB adapter's semantics:
-newest first by ``<published_at>#<id>``, scheduled entries hidden (``sk <= now``), ``after`` exclusive, and a
-``last_position`` whenever a page is full (like DynamoDB's ``LastEvaluatedKey`` with ``Limit``)."""
+newest first by ``<published_at>#<id>``, scheduled entries hidden (``sk <= now``), ``after`` exclusive, a
+``last_position`` whenever a page is full (like DynamoDB's ``LastEvaluatedKey`` with ``Limit``), and DynamoDB's
+refusal of a key value that is empty or longer than a sort key may be."""
 
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ def make_article(n: int | str, **overrides: Any) -> Article:
     }
     data.update(overrides)
     return Article.model_validate(data)
+
+
+class DynamoDBValidationError(Exception):
+    """What the DynamoDB adapter lets through for a key DynamoDB refuses (a ``ValidationException``)."""
 
 
 class InMemoryFeed:
@@ -96,6 +101,8 @@ class InMemoryFeed:
 
     def list_index(self, index: str, *, limit: int, after: str | None, now: datetime) -> IndexPage:
         self.calls.append(f"list_index:{index}")
+        if not 0 < len(index.encode()) <= 2048 or (after is not None and not 0 < len(after.encode()) <= 1024):
+            raise DynamoDBValidationError("a key value must be a non-empty string within the key size limits")
         now_key = f"{now.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}"
         keys = sorted(
             (k for k in self.indexes.get(index, {}) if k.split("#", 1)[0] <= now_key and (after is None or k < after)),

@@ -3,12 +3,30 @@ domain models so that storage-only fields (status, versions) never leak and the 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pressroom.models import Article, ArticleSummary, Image, RelatedLink, Tag, article_url
+
+MAX_RESPONSE_BYTES = 5_000_000
+"""The most a response body may weigh by :func:`payload_bytes`. Lambda refuses a response payload over 6 MB (and
+API Gateway answers 502), so every route keeps its body within this, with a margin for the headers."""
+_MAX_ESCAPE_BYTES = 12  # one character in ASCII JSON at most: an astral one is a surrogate pair, \ud83c\udf89
+
+
+def payload_bytes(body: str) -> int:
+    """What ``body`` weighs in Lambda's response payload at most: the length of its ASCII JSON encoding (the runtime
+    sends the body as a JSON string, where one non-ASCII character may take 12 bytes). Never less than the body's
+    UTF-8 length."""
+    return len(json.dumps(body))
+
+
+def payload_fits(body: str, max_bytes: int = MAX_RESPONSE_BYTES) -> bool:
+    """``payload_bytes(body) <= max_bytes``, without encoding a body short enough to fit whatever it holds."""
+    return len(body) * _MAX_ESCAPE_BYTES + 2 <= max_bytes or payload_bytes(body) <= max_bytes
 
 
 class _Out(BaseModel):
@@ -46,8 +64,8 @@ class ArticleSummaryOut(_Out):
     id: str
     slug: str
     url: str = Field(description="Public URL of the article, built from the public base URL.")
-    title: str
-    summary: str
+    title: str = Field(description="Plain text.")
+    summary: str = Field(description="Plain text, never markup: escape it to show it in HTML.")
     published_at: datetime = Field(description="RFC 3339, UTC.")
     updated_at: datetime = Field(description="RFC 3339, UTC.")
     author: list[str]
@@ -122,8 +140,8 @@ class JsonFeedItem(_Out):
     id: str
     url: str
     title: str
-    content_html: str
-    summary: str
+    content_html: str = Field(description="The sanitised body, or the summary and a link when it does not fit.")
+    summary: str = Field(description="Plain text.")
     date_published: str = Field(description="RFC 3339.")
     date_modified: str = Field(description="RFC 3339.")
     authors: list[JsonFeedAuthor] = Field(default_factory=list)

@@ -53,8 +53,8 @@ class CursorCodec:
         return base64.urlsafe_b64encode(payload + self._mac(payload)).rstrip(b"=").decode("ascii")
 
     def decode(self, cursor: str, *, index: str) -> str:
-        """The position stored in ``cursor``; raises :class:`InvalidCursor` unless it is intact and was issued for
-        ``index``."""
+        """The position stored in ``cursor``, never empty; raises :class:`InvalidCursor` unless it is intact, was
+        issued for ``index`` and names a position (a cursor forged with the key must not reach the store either)."""
         if not cursor or len(cursor) > MAX_CURSOR_CHARS:
             raise InvalidCursor("the cursor is empty or too long; pass back next_cursor exactly as received")
         try:
@@ -74,6 +74,8 @@ class CursorCodec:
         cursor_index, _, position = payload[1:].partition(_SEPARATOR)
         if cursor_index != index.encode():
             raise InvalidCursor("the cursor belongs to another list; use it only with the route that returned it")
+        if not position:
+            raise InvalidCursor("the cursor names no position; start again without a cursor")
         try:
             return position.decode()
         except UnicodeDecodeError:

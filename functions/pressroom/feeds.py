@@ -6,8 +6,16 @@ feedgen is imported inside the renderers to keep it off the API's cold-start pat
 Contracts shared by the three formats:
 - ids are stable and independent of the public URL: ``urn:pressroom:article:<id>`` (RSS ``guid``
   with ``isPermaLink="false"``, Atom ``id``, JSON Feed ``id``); the article URL is the link;
-- titles and summaries are plain text (escaped); the content is the article's sanitised HTML body as escaped text
-  (never CDATA, so a ``]]>`` in an article cannot end a section), or the escaped summary when no body is at hand;
+- titles and summaries are plain text, and each format says so or makes them inert: Atom ``<title>`` and
+  ``<summary>`` are text constructs, JSON Feed ``title`` and ``summary`` are plain text by definition, and RSS
+  ``<description>``, which readers render as HTML, holds the summary HTML-escaped (then XML-escaped), so a summary
+  such as ``<img src=x onerror=…>`` shows as those characters and never becomes an element (the channel's
+  ``<description>`` likewise);
+- the content is the article's sanitised HTML body as escaped text (never CDATA, so a ``]]>`` in an article cannot
+  end a section), or the escaped summary and a link to the article when the body is not at hand or does not fit;
+- every document weighs at most ``max_bytes`` by :func:`~pressroom.api_models.payload_bytes` (Lambda's response
+  limit): when the bodies would not fit, the newest entries keep their bodies as long as they fit and the others
+  carry their summary and a link; if even the summaries do not fit, the oldest entries are left out;
 - characters XML 1.0 forbids (control characters, lone surrogates) are dropped from every string;
 - RSS dates are RFC 822, Atom and JSON Feed dates RFC 3339; tags are categories (term = slug, label = name);
 - the output is a pure function of the articles (build dates come from the newest article), so ETags are stable.
@@ -16,14 +24,22 @@ Contracts shared by the three formats:
 from __future__ import annotations
 
 import html
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pressroom.api_models import JsonFeed, JsonFeedAuthor, JsonFeedItem
-from pressroom.models import article_url
+from pressroom.api_models import (
+    MAX_RESPONSE_BYTES,
+    JsonFeed,
+    JsonFeedAuthor,
+    JsonFeedItem,
+    payload_bytes,
+    payload_fits,
+)
+from pressroom.models import ArticleSummary, article_url
 from pressroom.reading import FeedEntry
 
 RSS_CONTENT_TYPE = "application/rss+xml; charset=utf-8"
@@ -32,6 +48,9 @@ JSON_FEED_CONTENT_TYPE = "application/feed+json; charset=utf-8"
 
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BODY_SHARE = (3, 5)
+
+_Render = Callable[[Sequence[FeedEntry], Sequence[bool]], str]
 
 
 @dataclass(frozen=True)
@@ -62,24 +81,72 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _content_html(entry: FeedEntry) -> str:
-    if entry.article is not None:
+def _title(summary: ArticleSummary) -> str:
+    return xml_safe(summary.title).strip() or summary.slug
+
+
+def _summary_text(summary: ArticleSummary) -> str:
+    return xml_safe(summary.summary).strip() or _title(summary)
+
+
+def _content_html(meta: FeedMeta, entry: FeedEntry, full: bool) -> str:
+    """The body when ``full`` and at hand, else the summary (plain text, so escaped) and a link to the article."""
+    if full and entry.article is not None and entry.article.body.strip():
         return entry.article.body
-    return f"<p>{html.escape(entry.summary.summary)}</p>"
+    url = html.escape(article_url(meta.base_url, entry.summary.slug))
+    return f'<p>{html.escape(_summary_text(entry.summary))}</p><p><a href="{url}">Read the article</a></p>'
 
 
 def _last_modified(entries: Sequence[FeedEntry]) -> datetime:
     return max((e.summary.updated_at for e in entries), default=_EPOCH)
 
 
-def render_json_feed(meta: FeedMeta, entries: Sequence[FeedEntry]) -> JsonFeed:
-    """The JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/)."""
+def _xml_cost(body: str) -> int:
+    return payload_bytes(body) + 4 * body.count("&") + 3 * (body.count("<") + body.count(">") + body.count("\r"))
+
+
+def _json_cost(body: str) -> int:
+    return payload_bytes(json.dumps(body))
+
+
+def _fitted(render: _Render, entries: Sequence[FeedEntry], cost: Callable[[str], int], max_bytes: int) -> str:
+    """``render(entries, full)`` within ``max_bytes``, measured: usually every body fits and one render does. Else
+    the newest entries whose summaries fit stay, and bodies go to the newest of them while their ``cost`` (what a
+    body weighs in the document) fits in the room the summaries leave, the oldest going first if still too heavy.
+    A pure function of the entries, so the ETag of a feed changes only with its articles."""
+    chars = sum(len(e.article.body) for e in entries if e.article is not None)
+    if chars <= max_bytes * _BODY_SHARE[0] // _BODY_SHARE[1]:
+        document = render(entries, [True] * len(entries))
+        if payload_fits(document, max_bytes):
+            return document
+    costs = [cost(e.article.body) if e.article is not None else 0 for e in entries]
+    count = len(entries)
+    while True:
+        summaries = render(entries[:count], [False] * count)
+        size = payload_bytes(summaries)
+        if size <= max_bytes or count == 0:
+            break
+        count -= min(count, 1 + (size - max_bytes) * count // size)
+    room = max_bytes - size
+    full: list[bool] = []
+    for c in costs[:count]:
+        full.append(0 < c <= room)
+        room -= c if full[-1] else 0
+    while any(full):
+        document = render(entries[:count], full)
+        if payload_fits(document, max_bytes):
+            return document
+        full[max(i for i, keep in enumerate(full) if keep)] = False
+    return summaries
+
+
+def _json_document(meta: FeedMeta, entries: Sequence[FeedEntry], full: Sequence[bool]) -> str:
     items = [
         JsonFeedItem(
             id=entry_id(e.summary.id),
             url=article_url(meta.base_url, e.summary.slug),
             title=e.summary.title,
-            content_html=_content_html(e),
+            content_html=_content_html(meta, e, keep),
             summary=e.summary.summary,
             date_published=rfc3339(e.summary.published_at),
             date_modified=rfc3339(e.summary.updated_at),
@@ -88,9 +155,9 @@ def render_json_feed(meta: FeedMeta, entries: Sequence[FeedEntry]) -> JsonFeed:
             language=e.summary.language,
             image=e.summary.image.url if e.summary.image else None,
         )
-        for e in entries
+        for e, keep in zip(entries, full, strict=True)
     ]
-    return JsonFeed(
+    document = JsonFeed(
         title=meta.title,
         home_page_url=meta.home_url,
         feed_url=meta.self_url,
@@ -98,34 +165,40 @@ def render_json_feed(meta: FeedMeta, entries: Sequence[FeedEntry]) -> JsonFeed:
         language=meta.language,
         items=items,
     )
+    return json.dumps(document.to_json_dict(), separators=(",", ":"))
 
 
-def _generator(meta: FeedMeta, entries: Sequence[FeedEntry], *, self_type: str) -> Any:
+def render_json_feed(meta: FeedMeta, entries: Sequence[FeedEntry], *, max_bytes: int = MAX_RESPONSE_BYTES) -> str:
+    """The JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/), as compact JSON."""
+    return _fitted(lambda es, full: _json_document(meta, es, full), entries, _json_cost, max_bytes)
+
+
+def _generator(meta: FeedMeta, entries: Sequence[FeedEntry], full: Sequence[bool], *, rss: bool) -> Any:
     from feedgen.feed import FeedGenerator  # lazy: lxml and feedgen stay off the cold-start path
 
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.id(xml_safe(meta.feed_id))
     fg.title(xml_safe(meta.title))
-    fg.description(xml_safe(meta.description))
-    fg.link(href=meta.self_url, rel="self", type=self_type)
+    fg.description(html.escape(xml_safe(meta.description)) if rss else xml_safe(meta.description))
+    fg.link(href=meta.self_url, rel="self", type="application/rss+xml" if rss else "application/atom+xml")
     fg.link(href=meta.home_url, rel="alternate")  # the last link is RSS's channel <link>
     fg.language(meta.language)
     fg.generator("Pressroom")
     updated = _last_modified(entries)
     fg.updated(updated)
     fg.lastBuildDate(updated)
-    for e in entries:
+    for e, keep in zip(entries, full, strict=True):
         s = e.summary
         fe = fg.add_entry(order="append")
         fe.id(entry_id(s.id))
         fe.guid(entry_id(s.id), permalink=False)
-        fe.title(xml_safe(s.title))
+        fe.title(_title(s))
         fe.link(href=article_url(meta.base_url, s.slug), rel="alternate")
         fe.published(s.published_at)
         fe.updated(s.updated_at)
-        fe.summary(xml_safe(s.summary) or xml_safe(s.title))
-        fe.content(xml_safe(_content_html(e)), type="html")
+        fe.summary(html.escape(_summary_text(s)) if rss else _summary_text(s))  # RSS description is HTML
+        fe.content(xml_safe(_content_html(meta, e, keep)), type="html")
         for name in s.author:
             fe.author(name=xml_safe(name))
             fe.dc.dc_creator(xml_safe(name))
@@ -134,13 +207,21 @@ def _generator(meta: FeedMeta, entries: Sequence[FeedEntry], *, self_type: str) 
     return fg
 
 
-def render_rss(meta: FeedMeta, entries: Sequence[FeedEntry]) -> str:
+def render_rss(meta: FeedMeta, entries: Sequence[FeedEntry], *, max_bytes: int = MAX_RESPONSE_BYTES) -> str:
     """The RSS 2.0 document, UTF-8, with ``atom:link rel="self"`` and ``content:encoded``."""
-    fg = _generator(meta, entries, self_type="application/rss+xml")
-    return fg.rss_str(pretty=False, encoding="UTF-8", xml_declaration=True).decode("utf-8")
+
+    def render(es: Sequence[FeedEntry], full: Sequence[bool]) -> str:
+        document = _generator(meta, es, full, rss=True).rss_str(pretty=False, encoding="UTF-8", xml_declaration=True)
+        return str(document.decode("utf-8"))
+
+    return _fitted(render, entries, _xml_cost, max_bytes)
 
 
-def render_atom(meta: FeedMeta, entries: Sequence[FeedEntry]) -> str:
+def render_atom(meta: FeedMeta, entries: Sequence[FeedEntry], *, max_bytes: int = MAX_RESPONSE_BYTES) -> str:
     """The Atom 1.0 document, UTF-8, with ``link rel="self"``."""
-    fg = _generator(meta, entries, self_type="application/atom+xml")
-    return fg.atom_str(pretty=False, encoding="UTF-8", xml_declaration=True).decode("utf-8")
+
+    def render(es: Sequence[FeedEntry], full: Sequence[bool]) -> str:
+        document = _generator(meta, es, full, rss=False).atom_str(pretty=False, encoding="UTF-8", xml_declaration=True)
+        return str(document.decode("utf-8"))
+
+    return _fitted(render, entries, _xml_cost, max_bytes)

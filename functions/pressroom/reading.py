@@ -10,6 +10,7 @@ article that readers could once see is *gone*.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +23,8 @@ from pressroom.text import slugify
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 FEED_SIZE = 50
-_MAX_SLUG_BYTES = 512
+MAX_FILTER_CHARS = 200
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")  # every slug the pipeline stores (``pressroom.models.Slug``)
 
 
 class ArticleNotFound(LookupError):
@@ -35,6 +37,10 @@ class ArticleGone(LookupError):
 
 class InvalidFilter(ValueError):
     """The list filters cannot be served (e.g. ``tag`` and ``section`` together)."""
+
+
+class UnknownTag(LookupError):
+    """A tag route names what cannot be a tag: nothing a slug keeps (``!!!``), or longer than any tag's name."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,15 @@ def list_index_for(*, tag: str | None = None, section: str | None = None) -> str
     return FEED_INDEX
 
 
+def tag_route_index(tag: str) -> str:
+    """The index of ``/tags/{tag}/…``: the tag matched by slug like ``?tag=``; raises :class:`UnknownTag` when the
+    segment cannot name a tag (longer than ``MAX_FILTER_CHARS`` or with no letter or digit a slug keeps)."""
+    slug = slugify(tag) if len(tag) <= MAX_FILTER_CHARS else ""
+    if not slug:
+        raise UnknownTag(f"no tag can be named {tag[:80]!r}; tags are matched by slug, e.g. /tags/zoe-saldana/articles")
+    return tag_index(slug)
+
+
 class ReadService:
     """The read use-cases over a ``FeedReader``; ``clock`` decides which scheduled articles are due."""
 
@@ -100,8 +115,9 @@ class ReadService:
         return Page(index=index, items=page.items, next_cursor=next_cursor)
 
     def get_article(self, slug: str) -> Article:
-        """The article readers may see at ``slug``; raises :class:`ArticleNotFound` or :class:`ArticleGone`."""
-        if not slug or len(slug.encode()) > _MAX_SLUG_BYTES or not slug.isprintable():
+        """The article readers may see at ``slug``; raises :class:`ArticleNotFound` or :class:`ArticleGone`. What
+        cannot be a slug is not found without a read."""
+        if not _SLUG.fullmatch(slug):
             raise ArticleNotFound(f"no article has the slug {slug[:80]!r}")
         stored = self._reader.get_by_slug(slug)
         if stored is None or stored.status == "draft":

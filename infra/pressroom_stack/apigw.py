@@ -5,6 +5,11 @@ Routes come from the deployed REST API (``GetResources``: ``/``, ``/{proxy+}`` â
 single- and multi-value headers and query strings, ``pathParameters``, ``requestContext``, body base64-encoded
 when it is binary); the handler's response (``statusCode``, ``headers``, ``multiValueHeaders``, ``body``,
 ``isBase64Encoded``) is written back. A handler error or a malformed response is a ``502``, as in API Gateway.
+
+Every method reaches the routes, as ``ANY`` sends every method to the function: ``TRACE`` or ``PROPFIND`` get what
+the read API answers for ``DELETE`` (JSON ``405 method_not_allowed`` on its routes, ``404 not_found`` elsewhere).
+What the bridge answers itself (no route, a request that is not valid HTTP/1.x) is JSON ``{"message": â€¦}`` like
+API Gateway's own responses, never the HTML of ``http.server``.
 """
 
 from __future__ import annotations
@@ -216,73 +221,94 @@ def proxy_response(result: Any) -> ProxyResponse:
     return ProxyResponse(status, headers, raw)
 
 
-def _request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
-    class ProxyRequestHandler(BaseHTTPRequestHandler):
-        server_version = "pressroom-local-apigw"
-        protocol_version = "HTTP/1.1"
+class _ProxyRequestHandler(BaseHTTPRequestHandler):
+    """One connection's requests, served against ``local_api`` (set per server by :func:`_request_handler`)."""
 
-        def _serve(self) -> None:
-            started = time.monotonic()
+    local_api: LocalApi
+    server_version = "pressroom-local-apigw"
+    protocol_version = "HTTP/1.1"
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("do_"):  # http.server dispatches to do_<METHOD>; every method goes to _serve
+            return self._serve
+        raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # what http.server assumes of a broken request line
+            self.request_version = "HTTP/1.1"
+        phrase = HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_ else "Error"
+        body = json.dumps({"message": f"{phrase}: {message}" if message else phrase}).encode()
+        self._write(ProxyResponse(code, [("Content-Type", "application/json")], body))
+        log.info("%s -> %d %s", getattr(self, "requestline", "")[:200], code, message or "")
+
+    def _serve(self) -> None:
+        started = time.monotonic()
+        try:
             length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            target = api.target
-            path = urlsplit(self.path).path or "/"
-            found = target.find(self.command, unquote(path)) if target else None
-            if target is None or found is None:
+        except ValueError:
+            self.send_error(400, "Content-Length is not a number")
+            return
+        body = self.rfile.read(length) if length > 0 else b""
+        api = self.local_api
+        target = api.target
+        path = urlsplit(self.path).path or "/"
+        found = target.find(self.command, unquote(path)) if target else None
+        if target is None or found is None:
+            response = ProxyResponse(
+                403,
+                [("Content-Type", "application/json"), ("x-amzn-ErrorType", "MissingAuthenticationTokenException")],
+                b'{"message":"Missing Authentication Token"}',
+            )
+        else:
+            route, params = found
+            event = proxy_event(
+                target=target,
+                route=route,
+                path_params=params,
+                method=self.command,
+                raw_path=self.path,
+                headers=list(self.headers.items()),
+                body=body,
+                source_ip=self.client_address[0],
+                host=self.headers.get("Host", api.url.split("://", 1)[1]),
+            )
+            function = target.functions[route.function_name]
+            run = function.invoke(event)
+            if run.error is not None:
+                log.error("%s raised %r", function.name, run.error, exc_info=run.error)
+                response = _bad_gateway()
+            elif run.timed_out:
                 response = ProxyResponse(
-                    403,
-                    [("Content-Type", "application/json"), ("x-amzn-ErrorType", "MissingAuthenticationTokenException")],
-                    b'{"message":"Missing Authentication Token"}',
+                    504, [("Content-Type", "application/json")], b'{"message":"Endpoint request timed out"}'
                 )
             else:
-                route, params = found
-                event = proxy_event(
-                    target=target,
-                    route=route,
-                    path_params=params,
-                    method=self.command,
-                    raw_path=self.path,
-                    headers=list(self.headers.items()),
-                    body=body,
-                    source_ip=self.client_address[0],
-                    host=self.headers.get("Host", api.url.split("://", 1)[1]),
-                )
-                function = target.functions[route.function_name]
-                run = function.invoke(event)
-                if run.error is not None:
-                    log.error("%s raised %r", function.name, run.error, exc_info=run.error)
-                    response = _bad_gateway()
-                elif run.timed_out:
-                    response = ProxyResponse(
-                        504, [("Content-Type", "application/json")], b'{"message":"Endpoint request timed out"}'
-                    )
-                else:
-                    response = proxy_response(run.result)
-            self._write(response)
-            log.info(
-                "%s %s -> %d (%.0f ms)", self.command, self.path, response.status, (time.monotonic() - started) * 1000
-            )
+                response = proxy_response(run.result)
+        self._write(response)
+        log.info("%s %s -> %d (%.0f ms)", self.command, self.path, response.status, (time.monotonic() - started) * 1000)
 
-        def _write(self, response: ProxyResponse) -> None:
-            self.send_response_only(
-                response.status,
-                HTTPStatus(response.status).phrase if response.status in HTTPStatus._value2member_map_ else "",
-            )
-            self.send_header("Date", self.date_time_string())
-            for name, value in response.headers:
-                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            if self.command != "HEAD" and response.status not in (204, 304):
-                self.wfile.write(response.body)
+    def _write(self, response: ProxyResponse) -> None:
+        self.send_response_only(
+            response.status,
+            HTTPStatus(response.status).phrase if response.status in HTTPStatus._value2member_map_ else "",
+        )
+        self.send_header("Date", self.date_time_string())
+        for name, value in response.headers:
+            if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and response.status not in (204, 304):
+            self.wfile.write(response.body)
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's signature
+        log.debug(format, *args)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's signature
-            log.debug(format, *args)
 
-    return ProxyRequestHandler
+def _request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
+    return type("ProxyRequestHandler", (_ProxyRequestHandler,), {"local_api": api})
 
 
 class LocalApi:

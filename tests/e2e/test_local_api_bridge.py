@@ -1,18 +1,24 @@
 """The local API Gateway bridge turns HTTP requests into REST proxy events and proxy results into responses,
-like API Gateway does (checked with a stand-in handler, so it needs neither moto nor the real functions)."""
+like API Gateway does (checked with a stand-in handler, or the read API over the in-memory feed, so it needs no
+moto)."""
 
 from __future__ import annotations
 
 import base64
 import http.client
+import json
+import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
+from pressroom.config import ApiSettings
+from pressroom.handlers.api import build_root, serve
 from pressroom_stack.apigw import ApiTarget, LocalApi, Route
 from pressroom_stack.runtime import FunctionConfig, LocalFunction
+from tests.fakes_api import InMemoryFeed, make_article
 
 pytestmark = pytest.mark.e2e
 
@@ -114,3 +120,56 @@ def test_a_handler_exception_is_a_502(api: LocalApi, echo: Echo) -> None:
     assert api.target is not None
     api.target.functions["api"].handler = boom
     assert requests.get(f"{api.url}/x", timeout=5).status_code == 502
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "FOO"])
+def test_any_method_reaches_the_function_as_with_api_gateways_any(api: LocalApi, echo: Echo, method: str) -> None:
+    response = requests.request(method, f"{api.url}/articles", timeout=5)
+    assert response.status_code == 201 and response.content == b"\x00\xffbinary"
+    assert [e["httpMethod"] for e in echo.events] == [method]
+
+
+def test_the_read_api_answers_unknown_methods_as_it_answers_delete(api: LocalApi) -> None:
+    feed = InMemoryFeed()
+    feed.publish(make_article(1))
+    root = build_root(feed, ApiSettings(TABLE_NAME="pressroom-feed-test"))
+    assert api.target is not None
+    api.target.functions["api"].handler = lambda event, context: serve(event, context, root)
+    for method in ("DELETE", "TRACE", "PROPFIND"):
+        response = requests.request(method, f"{api.url}/articles/article-1", timeout=5)
+        assert response.status_code == 405, method
+        assert response.headers["Content-Type"] == "application/json"
+        assert response.json()["error"] == "method_not_allowed"
+        assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert requests.request("TRACE", f"{api.url}/nope", timeout=5).json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [b"GET / HTTP/9.9", b"GET / HTTP/1.1 extra", b"GET /" + b"a" * 70_000 + b" HTTP/1.1", b"\x16\x03\x01"],
+    ids=["version", "syntax", "too-long", "tls"],
+)
+def test_a_malformed_request_gets_a_json_error_like_api_gateway(api: LocalApi, request_line: bytes) -> None:
+    host, port = api.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as connection:
+        connection.sendall(request_line + b"\r\nHost: x\r\n\r\n")
+        raw = b""
+        while chunk := connection.recv(65536):
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    assert 400 <= status < 600
+    assert b"content-type: application/json" in head.lower()
+    assert set(json.loads(body)) == {"message"}
+
+
+def test_a_bad_content_length_is_a_json_400(api: LocalApi, echo: Echo) -> None:
+    host, port = api.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as connection:
+        connection.sendall(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\nConnection: close\r\n\r\n")
+        raw = b""
+        while chunk := connection.recv(65536):
+            raw += chunk
+    assert raw.startswith(b"HTTP/1.1 400 ")
+    assert json.loads(raw.partition(b"\r\n\r\n")[2]) == {"message": "Bad Request: Content-Length is not a number"}
+    assert echo.events == []

@@ -14,6 +14,7 @@ import feedparser
 import pytest
 
 from pressroom.config import ApiSettings
+from pressroom.cursor import CursorCodec, fallback_secret
 from pressroom.handlers import api
 from pressroom.models import Tag
 from pressroom.ports import FEED_INDEX, tag_index
@@ -214,6 +215,12 @@ def test_foreign_cursors_are_400_invalid_cursor(client: Client, feed: InMemoryFe
         reply = client.get(path, limit="2", **query)
         assert (reply.status, reply.json()["error"]) == (400, "invalid_cursor"), (path, query)
     assert client.get("/articles", limit="2", cursor=tag_cursor, tag="portmere").status == 200
+
+
+def test_a_forged_cursor_with_an_empty_position_is_400_not_500(client: Client) -> None:
+    forged = CursorCodec(fallback_secret("pressroom-feed-test")).encode(FEED_INDEX, "")
+    reply = client.get(limit="5", cursor=forged)
+    assert (reply.status, reply.json()["error"]) == (400, "invalid_cursor")
 
 
 def test_a_cursor_from_another_deployment_is_rejected(feed: InMemoryFeed, client: Client) -> None:

@@ -48,6 +48,11 @@ def test_a_cursor_with_a_changed_position_but_the_old_mac_is_rejected() -> None:
         CODEC.decode(base64.urlsafe_b64encode(forged).rstrip(b"=").decode(), index="FEED")
 
 
+def test_a_well_signed_cursor_with_an_empty_position_is_rejected() -> None:
+    with pytest.raises(InvalidCursor):
+        CODEC.decode(CODEC.encode("FEED", ""), index="FEED")
+
+
 def test_a_cursor_of_another_index_is_foreign() -> None:
     cursor = CODEC.encode("TAG#portmere", POSITION)
     with pytest.raises(InvalidCursor, match="another list"):

@@ -37,7 +37,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from pressroom.api_models import ArticleList, ArticleOut, ArticleSummaryOut, ErrorCode, ErrorOut, JsonFeed
+from pressroom.api_models import (
+    MAX_RESPONSE_BYTES,
+    ArticleList,
+    ArticleOut,
+    ArticleSummaryOut,
+    ErrorCode,
+    ErrorOut,
+    JsonFeed,
+    payload_bytes,
+    payload_fits,
+)
 from pressroom.config import ApiSettings
 from pressroom.cursor import MAX_CURSOR_CHARS, CursorCodec, InvalidCursor, fallback_secret
 from pressroom.feeds import ATOM_CONTENT_TYPE, JSON_FEED_CONTENT_TYPE, RSS_CONTENT_TYPE, FeedMeta
@@ -45,6 +55,7 @@ from pressroom.observability import logger, metrics, tracer
 from pressroom.ports import FEED_INDEX, FeedReader
 from pressroom.reading import (
     DEFAULT_LIMIT,
+    MAX_FILTER_CHARS,
     MAX_LIMIT,
     ArticleGone,
     ArticleNotFound,
@@ -52,7 +63,9 @@ from pressroom.reading import (
     InvalidFilter,
     Page,
     ReadService,
+    UnknownTag,
     list_index_for,
+    tag_route_index,
     utc_now,
 )
 from pressroom.text import slugify
@@ -74,6 +87,7 @@ CORS_MAX_AGE = "600"
 API_TITLE = "Pressroom read API"
 API_VERSION = "1.0.0"
 
+_SERVER_PLACEHOLDER = "https://server.pressroom.invalid"
 _HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$")
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
 
@@ -107,7 +121,7 @@ class ApiRoot:
     reading: ReadService
     public_base_url: str = ""
     cors: Cors = field(default_factory=lambda: Cors(frozenset({"*"})))
-    _documents: dict[tuple[str, str], str] = field(default_factory=dict)
+    _documents: dict[str, str] = field(default_factory=dict)  # built once, whatever the Host: see _with_server
 
 
 def build_root(
@@ -165,7 +179,8 @@ def _feed_doc(media_type: str, *errors: int, model: type | None = None) -> dict[
 
 _ERROR_DOCS = {
     400: "Bad parameter (`invalid_limit`, `invalid_cursor`, `invalid_filter`)",
-    404: "Unknown article or route (`not_found`); drafts and scheduled articles are not found",
+    404: "Unknown article or route, or a tag segment that cannot name a tag (`not_found`); drafts and scheduled"
+    " articles are not found",
     410: "The article was withdrawn (`gone`)",
 }
 _LIMIT = Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1-{MAX_LIMIT}.")
@@ -175,11 +190,12 @@ _CURSOR = Query(
     description="`next_cursor` of the previous page, exactly as received. Only valid on the list that issued it.",
 )
 _TAG = Query(
-    max_length=200,
+    max_length=MAX_FILTER_CHARS,
     description="Only articles with this tag (matched by slug, e.g. `zoe-saldana`). Not combinable with `section`.",
 )
 _SECTION = Query(
-    max_length=200, description="Only articles of this section (e.g. `entertainment`). Not combinable with `tag`."
+    max_length=MAX_FILTER_CHARS,
+    description="Only articles of this section (e.g. `entertainment`). Not combinable with `tag`.",
 )
 
 
@@ -187,11 +203,31 @@ def _ok(body: Any, cache_control: str, content_type: str = JSON) -> Response[Any
     return Response(status_code=200, content_type=content_type, body=body, headers={"Cache-Control": cache_control})
 
 
-def _page_out(page: Page) -> ArticleList:
-    base = _base_url()
-    return ArticleList(
-        items=[ArticleSummaryOut.from_summary(s, base) for s in page.items], next_cursor=page.next_cursor
-    )
+def _json(model: ArticleList | ArticleSummaryOut) -> str:
+    return json.dumps(model.model_dump(mode="json"), separators=(",", ":"))
+
+
+def _page_json(page: Page, base: str) -> str:
+    items = [ArticleSummaryOut.from_summary(s, base) for s in page.items]
+    return _json(ArticleList(items=items, next_cursor=page.next_cursor))
+
+
+def _list(index: str | None, limit: int, cursor: str | None) -> Response[str]:
+    """A page of ``index`` within ``MAX_RESPONSE_BYTES``: a page whose items would weigh more is read again with as
+    many items as fit (at least one), so its ``next_cursor`` goes on right after the last one shown."""
+    reading, base = _root.get().reading, _base_url()
+    page = reading.list_articles(index, limit=limit, cursor=cursor)
+    body = _page_json(page, base)
+    if not payload_fits(body):
+        room, fitting = MAX_RESPONSE_BYTES - 2 * MAX_CURSOR_CHARS, 0
+        for summary in page.items:
+            room -= payload_bytes(_json(ArticleSummaryOut.from_summary(summary, base))) + 1
+            if room < 0:
+                break
+            fitting += 1
+        page = reading.list_articles(index, limit=max(fitting, 1), cursor=cursor)
+        body = _page_json(page, base)
+    return _ok(body, LIST_CACHE)
 
 
 @_get("/articles", tags=["articles"], summary="Published articles, newest first", responses=_json_doc(ArticleList, 400))
@@ -200,9 +236,8 @@ def list_articles(
     cursor: Annotated[str | None, _CURSOR] = None,
     tag: Annotated[str | None, _TAG] = None,
     section: Annotated[str | None, _SECTION] = None,
-) -> Response[ArticleList]:
-    index = list_index_for(tag=tag or None, section=section or None)
-    return _ok(_page_out(_root.get().reading.list_articles(index, limit=limit, cursor=cursor)), LIST_CACHE)
+) -> Response[str]:
+    return _list(list_index_for(tag=tag or None, section=section or None), limit, cursor)
 
 
 @_get("/articles/<slug>", tags=["articles"], summary="One article", responses=_json_doc(ArticleOut, 404, 410))
@@ -220,16 +255,15 @@ def list_tag_articles(
     tag: str,
     limit: Annotated[int, _LIMIT] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, _CURSOR] = None,
-) -> Response[ArticleList]:
-    index = list_index_for(tag=tag)
-    return _ok(_page_out(_root.get().reading.list_articles(index, limit=limit, cursor=cursor)), LIST_CACHE)
+) -> Response[str]:
+    return _list(tag_route_index(tag), limit, cursor)
 
 
 def _feed_meta(kind: str, tag: str | None, entries: list[FeedEntry]) -> FeedMeta:
     api, base = _api_url(), _base_url()
     slug = slugify(tag) if tag is not None else None
     prefix = f"/tags/{slug}" if tag is not None else ""
-    name = next((t.name for e in entries for t in e.summary.tags if t.slug == slug), tag)
+    name = next((t.name for e in entries for t in e.summary.tags if t.slug == slug), slug)  # never the raw segment
     return FeedMeta(
         title=f"Pressroom: {name}" if tag is not None else "Pressroom",
         description=f"The newest articles tagged {name}" if tag is not None else "The newest articles",
@@ -240,16 +274,15 @@ def _feed_meta(kind: str, tag: str | None, entries: list[FeedEntry]) -> FeedMeta
     )
 
 
-def _feed_index(tag: str | None) -> str | None:
-    return FEED_INDEX if tag is None else list_index_for(tag=tag)
+def _feed_index(tag: str | None) -> str:
+    return FEED_INDEX if tag is None else tag_route_index(tag)
 
 
 def _json_feed(tag: str | None) -> Response[str]:
     from pressroom.feeds import render_json_feed
 
     entries = _root.get().reading.feed(_feed_index(tag))
-    document = render_json_feed(_feed_meta("feed.json", tag, entries), entries).to_json_dict()
-    return _ok(json.dumps(document, separators=(",", ":")), FEED_CACHE, JSON_FEED_CONTENT_TYPE)
+    return _ok(render_json_feed(_feed_meta("feed.json", tag, entries), entries), FEED_CACHE, JSON_FEED_CONTENT_TYPE)
 
 
 def _rss(tag: str | None) -> Response[str]:
@@ -341,8 +374,8 @@ def _error(status: int, code: ErrorCode, message: str, headers: Mapping[str, str
 _PARAM_ERRORS: dict[str, tuple[ErrorCode, str]] = {
     "limit": ("invalid_limit", f"limit must be a whole number from 1 to {MAX_LIMIT}"),
     "cursor": ("invalid_cursor", "cursor must be the next_cursor of the previous page, exactly as received"),
-    "tag": ("invalid_filter", "tag must be at most 200 characters"),
-    "section": ("invalid_filter", "section must be at most 200 characters"),
+    "tag": ("invalid_filter", f"tag must be at most {MAX_FILTER_CHARS} characters"),
+    "section": ("invalid_filter", f"section must be at most {MAX_FILTER_CHARS} characters"),
 }
 
 
@@ -369,6 +402,11 @@ def _bad_filter(error: InvalidFilter) -> Response[Any]:
 
 @app.exception_handler(ArticleNotFound)
 def _no_article(error: ArticleNotFound) -> Response[Any]:
+    return _error(404, "not_found", str(error))
+
+
+@app.exception_handler(UnknownTag)
+def _no_tag(error: UnknownTag) -> Response[Any]:
     return _error(404, "not_found", str(error))
 
 
@@ -492,12 +530,18 @@ def openapi_schema(server_url: str) -> dict[str, Any]:
     return document
 
 
+def _with_server(document: str, server_url: str, *, in_html: bool = False) -> str:
+    """A cached document for ``server_url``: its placeholder replaced by the URL as a JSON string's content
+    (with ``<`` escaped inside the HTML page's script)."""
+    value = json.dumps(server_url)[1:-1]
+    return document.replace(_SERVER_PLACEHOLDER, value.replace("<", "\\u003c") if in_html else value)
+
+
 def _openapi_json(server_url: str) -> str:
     documents = _root.get()._documents
-    key = ("openapi", server_url)
-    if key not in documents:
-        documents[key] = json.dumps(openapi_schema(server_url), separators=(",", ":"))
-    return documents[key]
+    if "openapi" not in documents:
+        documents["openapi"] = json.dumps(openapi_schema(_SERVER_PLACEHOLDER), separators=(",", ":"))
+    return _with_server(documents["openapi"], server_url)
 
 
 def _swagger_html(server_url: str) -> str:
@@ -506,17 +550,16 @@ def _swagger_html(server_url: str) -> str:
     from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
 
     documents = _root.get()._documents
-    key = ("docs", server_url)
-    if key not in documents:
+    if "docs" not in documents:
         assets = files("aws_lambda_powertools.event_handler.openapi") / "swagger_ui"
-        documents[key] = generate_swagger_html(
-            _openapi_json(server_url).replace("</", "<\\/"),
+        documents["docs"] = generate_swagger_html(
+            _openapi_json(_SERVER_PLACEHOLDER).replace("</", "<\\/"),
             (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
             (assets / "swagger-ui.min.css").read_text(encoding="utf-8"),
             "",
             None,
         )
-    return documents[key]
+    return _with_server(documents["docs"], server_url, in_html=True)
 
 
 # ---------------------------------------------------------------------------------------------- HTTP finishing
