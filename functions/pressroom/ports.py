@@ -93,9 +93,9 @@ class PendingPromo:
 
 @dataclass(frozen=True)
 class ArticleWrite:
-    """Everything one publish/unpublish writes, atomically. An empty slug (an article withdrawn before it was ever
-    published) claims no slug: its id is known, nothing is served under any slug. ``expected_rev`` is the ``rev`` read before deciding
-    (None: the article must not exist yet); the write fails with ``ConcurrentChange`` if it moved meanwhile."""
+    """Everything one publish/unpublish writes, atomically. ``expected_rev`` is the ``rev`` read before deciding
+    (None: the article must not exist yet); the write fails with ``ConcurrentChange`` if it moved meanwhile. An
+    empty slug (an article withdrawn before it was ever published) claims no slug: nothing is served under one."""
 
     article: Article
     status: Literal["published", "draft", "withdrawn"]
