@@ -25,7 +25,7 @@ from pressroom_stack.apigw import ApiTarget, LocalApi, routes_of
 from pressroom_stack.deploy import DeployedStack, deploy
 from pressroom_stack.moto_gaps import DEFAULT_ACCOUNT_ID, Gap, apply_gaps, install_moto_extensions
 from pressroom_stack.names import ARTIFACTS_BUCKET, DEFAULT_STACK_NAME, STATE_KEY, local_session
-from pressroom_stack.poller import SqsMapping, SqsPoller
+from pressroom_stack.poller import BatchOutcome, SqsMapping, SqsPoller
 from pressroom_stack.runtime import FunctionConfig, Handler, LocalFunction, import_handler
 from pressroom_stack.template import REPO_ROOT, TEMPLATE_PATH, load_template
 
@@ -56,6 +56,8 @@ class LocalStackConfig:
     """Where transformed templates are cached between starts (None: no cache)."""
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     """Handler overrides by function logical id or name; others are imported from the deployed ``Handler``."""
+    on_batch: Callable[[BatchOutcome], None] | None = None
+    """Called after each SQS batch an in-process function handled (from the poller's thread)."""
 
 
 @dataclass(frozen=True)
@@ -277,7 +279,13 @@ class LocalStack:
         }
         for function in self.functions.values():
             for mapping in SqsMapping.for_function(lam, sqs, function.name):
-                poller = SqsPoller(sqs=sqs, mapping=mapping, function=function, retry_delay=self.config.retry_delay)
+                poller = SqsPoller(
+                    sqs=sqs,
+                    mapping=mapping,
+                    function=function,
+                    retry_delay=self.config.retry_delay,
+                    on_batch=self.config.on_batch,
+                )
                 poller.start()
                 self._pollers.append(poller)
         apigw = self.client("apigateway")
