@@ -24,9 +24,11 @@ import requests
 from pressroom_stack.apigw import ApiTarget, LocalApi, routes_of
 from pressroom_stack.deploy import DeployedStack, deploy
 from pressroom_stack.moto_gaps import DEFAULT_ACCOUNT_ID, Gap, apply_gaps, install_moto_extensions
+from pressroom_stack.moto_server import one_request_at_a_time
+from pressroom_stack.moto_speedups import fast_moto_dynamodb
 from pressroom_stack.names import ARTIFACTS_BUCKET, DEFAULT_STACK_NAME, STATE_KEY, local_session
 from pressroom_stack.poller import BatchOutcome, SqsMapping, SqsPoller
-from pressroom_stack.runtime import FunctionConfig, Handler, LocalFunction, import_handler
+from pressroom_stack.runtime import FunctionConfig, Handler, LocalFunction, fresh_handler, import_handler
 from pressroom_stack.template import REPO_ROOT, TEMPLATE_PATH, load_template
 
 log = logging.getLogger("pressroom_stack.local")
@@ -96,6 +98,7 @@ class LocalStack:
         self.timings: Timings | None = None
         self.published_samples: list[str] = []
         self._moto: Any = None
+        self._moto_patches = contextlib.ExitStack()
         self._api: LocalApi | None = None
         self._pollers: list[SqsPoller] = []
         self._saved_env: dict[str, str | None] = {}
@@ -195,6 +198,7 @@ class LocalStack:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+        self._moto_patches.close()
         self._clients.clear()
         for name, value in self._saved_env.items():
             if value is None:
@@ -214,6 +218,8 @@ class LocalStack:
         warnings.filterwarnings("ignore", message="Tried to parse .* not supported by moto", category=UserWarning)
         warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
         install_moto_extensions()
+        self._moto_patches.enter_context(one_request_at_a_time())
+        self._moto_patches.enter_context(fast_moto_dynamodb())
         self._moto = ThreadedMotoServer(ip_address=self.config.host, port=self.config.aws_port, verbose=False)
         self._moto.start()
         requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
@@ -257,13 +263,13 @@ class LocalStack:
                 account_id=DEFAULT_ACCOUNT_ID,
             )
 
-    def _handler_for(self, logical_id: str, config: FunctionConfig) -> Handler:
+    def _function(self, logical_id: str, config: FunctionConfig) -> LocalFunction:
+        """The function with its handler override, else its deployed handler (a fresh module per environment)."""
         overrides = self.config.handlers
-        if logical_id in overrides:
-            return overrides[logical_id]
-        if config.name in overrides:
-            return overrides[config.name]
-        return import_handler(config.handler)
+        for name in (logical_id, config.name):
+            if name in overrides:
+                return LocalFunction(config, overrides[name])
+        return LocalFunction(config, import_handler(config.handler), new_handler=lambda: fresh_handler(config.handler))
 
     def _start_runtime(self) -> None:
         lam, sqs = self.client("lambda"), self.client("sqs")
@@ -273,10 +279,7 @@ class LocalStack:
             if rtype == "AWS::Lambda::Function"
         }
         self._set_env(_merged_environment(by_logical.values()))
-        self.functions = {
-            config.name: LocalFunction(config, self._handler_for(logical, config))
-            for logical, config in by_logical.items()
-        }
+        self.functions = {config.name: self._function(logical, config) for logical, config in by_logical.items()}
         for function in self.functions.values():
             for mapping in SqsMapping.for_function(lam, sqs, function.name):
                 poller = SqsPoller(

@@ -8,6 +8,11 @@ invoke the handler once with the Lambda SQS event shape, then
   the whole batch, as in Lambda);
 * exception or timeout: nothing is deleted.
 
+Up to ``ScalingConfig.MaximumConcurrency`` batches run at once, as Lambda scales its invocations up to that
+maximum while the queue is deep (a mapping without one would scale to the account's concurrency on Lambda; 2 here,
+the smallest maximum Lambda accepts): one poller thread per concurrent batch, each invoking the function in an
+execution environment of its own (:class:`~pressroom_stack.runtime.LocalFunction`) with its own Lambda context.
+
 Failed messages become visible again (after ``retry_delay`` seconds locally, instead of the queue's full
 visibility timeout, so retries take seconds) and the queue's ``RedrivePolicy`` moves them to the dead-letter queue
 once their receive count reaches ``maxReceiveCount`` -- moto implements that on receive, like SQS.
@@ -127,11 +132,8 @@ def failed_ids(result: Any, message_ids: set[str]) -> set[str] | None:
 
 
 class SqsPoller:
-    """Polls one queue for one function with ``mapping``'s settings, on ``concurrency`` threads.
-
-    The function runs one invocation at a time (one execution environment), so more pollers only overlap
-    receiving with invoking; ``ScalingConfig.MaximumConcurrency`` is not emulated beyond that.
-    """
+    """Polls one queue for one function with ``mapping``'s settings: ``concurrency`` batches at once (default:
+    the mapping's ``MaximumConcurrency``), each on its own thread."""
 
     def __init__(
         self,
@@ -140,14 +142,14 @@ class SqsPoller:
         mapping: SqsMapping,
         function: LocalFunction,
         retry_delay: int = 1,
-        concurrency: int = 1,
+        concurrency: int | None = None,
         on_batch: Callable[[BatchOutcome], None] | None = None,
     ) -> None:
         self._sqs = sqs
         self.mapping = mapping
         self.function = function
         self._retry_delay = retry_delay
-        self._concurrency = concurrency
+        self._concurrency = concurrency or mapping.max_concurrency
         self._on_batch = on_batch
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []

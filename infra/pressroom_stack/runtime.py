@@ -1,8 +1,18 @@
-"""Running a deployed function's handler in-process, the way the Lambda runtime would call it."""
+"""Running a deployed function's handler in-process, the way the Lambda runtime would call it.
+
+Lambda runs concurrent invocations of a function in separate execution environments (one invocation at a time in
+each) and reuses warm ones. :class:`LocalFunction` does the same in threads: an environment is a
+:class:`contextvars.Context` (so per-context state, such as the Powertools logger keys and metrics of
+``pressroom.observability``, belongs to one environment) and its own instance of the handler's module (so
+module-level state -- a batch processor, a resolver, cached clients -- does too). What the handler module imports
+is shared by every environment, as it would not be on Lambda: state there must be per context or thread-safe.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import importlib
+import importlib.util
 import threading
 import time
 import uuid
@@ -56,6 +66,20 @@ def import_handler(dotted: str) -> Handler:
     return handler
 
 
+def fresh_handler(dotted: str) -> Handler:
+    """``pkg.module.attr`` from a new instance of ``pkg.module`` (executed again, not registered in
+    ``sys.modules``): module-level state of its own, as in a new execution environment. The module must have been
+    imported (:func:`import_handler`) first."""
+    module_name, _, attr = dotted.rpartition(".")
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or spec.loader is None:
+        raise HandlerNotFound(f"cannot import handler {dotted!r}: no module {module_name!r}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    handler: Handler = getattr(module, attr)
+    return handler
+
+
 @dataclass
 class LambdaContext:
     """The subset of the Lambda context object that handlers and Powertools read."""
@@ -95,33 +119,83 @@ class Invocation:
     timed_out: bool
 
 
-class LocalFunction:
-    """A deployed function run in-process as one execution environment: one invocation at a time.
+@dataclass
+class Environment:
+    """One execution environment: its handler and its context; one invocation at a time."""
 
-    Lambda never runs two invocations at once in one environment, and handlers rely on it (module-level
-    resolvers, batch processors and logger keys are not thread-safe), so concurrent callers wait their turn.
+    number: int
+    handler: Handler
+    context: contextvars.Context = field(default_factory=contextvars.Context)
+    invocations: int = 0
+
+
+class LocalFunction:
+    """A deployed function run in-process: each invocation in an execution environment, at most
+    ``max_environments`` of them at once; a free warm environment is reused, else a new one starts (up to the
+    limit; past it callers wait their turn).
+
+    The first environment runs ``handler``; each later one ``new_handler()`` (e.g. :func:`fresh_handler` of
+    ``config.handler``), or ``handler`` again when it is None (a stand-in passed by a test is shared).
     """
 
-    def __init__(self, config: FunctionConfig, handler: Handler) -> None:
+    def __init__(
+        self,
+        config: FunctionConfig,
+        handler: Handler,
+        *,
+        max_environments: int = 10,
+        new_handler: Callable[[], Handler] | None = None,
+    ) -> None:
         self.config = config
         self.handler = handler
-        self._lock = threading.Lock()
+        self.max_environments = max_environments
+        self._new_handler = new_handler
+        self._environments: list[Environment] = []
+        self._idle: list[Environment] = []
+        self._available = threading.Condition()
 
     @property
     def name(self) -> str:
         return self.config.name
 
+    @property
+    def environments(self) -> int:
+        """How many execution environments have started."""
+        return len(self._environments)
+
+    def _acquire(self) -> Environment:
+        with self._available:
+            while not self._idle and len(self._environments) >= self.max_environments:
+                self._available.wait()
+            if self._idle:
+                return self._idle.pop()
+            new = self._new_handler
+            handler = new() if new is not None and self._environments else self.handler
+            environment = Environment(len(self._environments), handler)
+            self._environments.append(environment)
+            return environment
+
+    def _release(self, environment: Environment) -> None:
+        with self._available:
+            self._idle.append(environment)
+            self._available.notify()
+
     def invoke(self, event: Mapping[str, Any]) -> Invocation:
-        """Call the handler once; an exception or a run past the function's Timeout is a failed invocation.
+        """Call the handler once, in a free environment; an exception or a run past the function's Timeout is a
+        failed invocation.
 
         A thread cannot be killed, so an overrun is detected afterwards and reported as Lambda would report it.
         """
-        with self._lock:
+        environment = self._acquire()
+        try:
+            environment.invocations += 1
             started = time.monotonic()
             try:
-                result = self.handler(dict(event), context_for(self.config))
+                result = environment.context.run(environment.handler, dict(event), context_for(self.config))
                 error: BaseException | None = None
             except Exception as raised:  # the handler's failure is the invocation's outcome, as in Lambda
                 result, error = None, raised
             seconds = time.monotonic() - started
+        finally:
+            self._release(environment)
         return Invocation(result, error, seconds, seconds > self.config.timeout)

@@ -4,6 +4,8 @@ retries and redrive to the dead-letter queue (the queues are built with template
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -175,3 +177,49 @@ def test_sqs_event_converts_message_attributes_to_lambda_names() -> None:
     assert record["awsRegion"] == "eu-west-1"
     assert record["messageAttributes"]["trace"]["stringValue"] == "x"
     assert record["messageAttributes"]["trace"]["dataType"] == "String"
+
+
+class Overlapping:
+    """A stand-in handler that records how many invocations run at once and each one's Lambda context."""
+
+    def __init__(self, wait_for: int) -> None:
+        self.barrier = threading.Barrier(wait_for, timeout=5)
+        self.lock = threading.Lock()
+        self.running = self.peak = 0
+        self.request_ids: list[str] = []
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Any:
+        with self.lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+            self.request_ids.append(context.aws_request_id)
+        try:
+            self.barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        finally:
+            with self.lock:
+                self.running -= 1
+        return {"batchItemFailures": []}
+
+
+def test_batches_run_concurrently_up_to_the_mappings_maximum_concurrency(sqs: Any, queues: Any) -> None:
+    queue, arn, _ = queues
+    maximum = 3
+    send(sqs, queue, *[f"m{i}" for i in range(2 * maximum * 2)])
+    handler = Overlapping(wait_for=maximum)
+    config = FunctionConfig("ingest", "arn:aws:lambda:us-east-1:123456789012:function:ingest", "stand.in", 30, 512)
+    mapping = SqsMapping(queue_arn=arn, queue_url=queue, batch_size=2, max_concurrency=maximum)
+    function = LocalFunction(config, handler)
+    poller = SqsPoller(sqs=sqs, mapping=mapping, function=function, retry_delay=0)
+    poller.start()
+    try:
+        deadline = time.monotonic() + 20
+        while visible(sqs, queue) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        poller.stop()
+    assert visible(sqs, queue) == 0
+    assert handler.peak == maximum
+    assert function.environments == maximum
+    assert len(set(handler.request_ids)) == len(handler.request_ids) >= 2 * maximum

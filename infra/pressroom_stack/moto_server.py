@@ -1,0 +1,63 @@
+"""moto's server, made safe for the concurrent requests the local stack sends it.
+
+``ThreadedMotoServer`` serves each request on its own thread, but moto's backends are plain Python objects that
+are not thread-safe: a ``TransactWriteItems`` deep-copies the table while a concurrent ``GetItem`` of a missing
+key adds an entry to the table's ``defaultdict`` (``RuntimeError: dictionary changed size during iteration``, a
+``500``, retried by botocore), and SQS receives race with sends and deletes. :func:`one_request_at_a_time` has the
+server run one request's backend work at a time; an SQS long poll waits for messages *outside* the lock, so idle
+pollers never hold up the rest. HTTP parsing and response writing stay concurrent, and the functions' own work is
+untouched, so the cost is small: moto's work holds the GIL anyway.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+_lock = threading.Lock()
+_held = threading.local()
+
+
+def _run_locked(call: Any) -> Any:
+    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _lock:
+            _held.value = True
+            try:
+                return call(self, *args, **kwargs)
+            finally:
+                _held.value = False
+
+    return locked
+
+
+def _wait_unlocked(wait: Any) -> Any:
+    def unlocked(self: Any, timeout: int) -> None:
+        if not getattr(_held, "value", False):
+            return wait(self, timeout)
+        _held.value = False
+        _lock.release()
+        try:
+            return wait(self, timeout)
+        finally:
+            _lock.acquire()
+            _held.value = True
+
+    return unlocked
+
+
+@contextlib.contextmanager
+def one_request_at_a_time() -> Iterator[None]:
+    """While active, moto's server handles one request at a time (an SQS long poll waits without the lock)."""
+    from moto.core.utils import convert_to_flask_response
+    from moto.sqs.models import Queue
+
+    original_call, original_wait = convert_to_flask_response.__call__, Queue.wait_for_messages
+    convert_to_flask_response.__call__ = _run_locked(original_call)  # type: ignore[method-assign]
+    Queue.wait_for_messages = _wait_unlocked(original_wait)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        convert_to_flask_response.__call__ = original_call  # type: ignore[method-assign]
+        Queue.wait_for_messages = original_wait  # type: ignore[method-assign]

@@ -1,0 +1,187 @@
+"""Speed-ups of moto's DynamoDB, SQS and S3 *fakes* for the local stack, the large suites and the benchmarks (the
+code under test untouched).
+
+moto snapshots every table with ``copy.deepcopy`` before each TransactWriteItems (to roll back) and sorts every
+item of the table for each Query, so each call costs O(table size): a 2,000-upload burst would take an hour. Here
+the snapshot copies only what the transaction can change -- the item maps of the partitions it names and the items
+it names (their attribute maps); the rest is shared, as the transaction cannot touch it -- and a Query looks at its
+own partition only, which is what DynamoDB does. Semantics are unchanged: conditions, rollback and results are moto's.
+
+The patches swap state on moto's objects for the length of one call, so they hold only while moto runs one call
+at a time: in-process (``mock_aws``) from one thread, or behind ``moto_server.one_request_at_a_time``.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from moto.dynamodb.models import table as table_module
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+_Touched = dict[str, dict[DynamoType, set[DynamoType | None]]]
+
+
+class _CheapCopy:
+    """Stands in for the ``copy`` module inside moto's backend: cheap, still-independent table snapshots."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def __init__(self) -> None:
+        self.snapshots: dict[int, Any] | None = None
+        self.touched: _Touched | None = None
+        """Per table, the keys the current transaction names (None: unknown, copy every item)."""
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        if not isinstance(value, table_module.Table):
+            return copy.deepcopy(value, memo)
+        if self.snapshots is not None and id(value) in self.snapshots:
+            return self.snapshots[id(value)]  # moto snapshots the table once per item; once per call is enough
+        snapshot = copy.copy(value)
+        touched = None if self.touched is None else self.touched.get(value.name, {})
+        snapshot.items = defaultdict(dict, value.items)
+        for hash_key in list(snapshot.items) if touched is None else [k for k in touched if k in snapshot.items]:
+            partition = snapshot.items[hash_key]
+            if not isinstance(partition, dict):
+                snapshot.items[hash_key] = _copy_item(partition)
+                continue
+            own = dict(partition)
+            for range_key in list(own) if touched is None else touched[hash_key] & own.keys():
+                own[range_key] = _copy_item(own[range_key])
+            snapshot.items[hash_key] = own
+        if self.snapshots is not None:
+            self.snapshots[id(value)] = snapshot
+        return snapshot
+
+
+def _touched_keys(backend: Any, transact_items: list[dict[str, Any]]) -> _Touched | None:
+    """The keys each table's items in ``transact_items`` name; None if one cannot be read (copy everything)."""
+    touched: _Touched = {}
+    try:
+        for entry in transact_items:
+            op_type, op = next(iter(entry.items()))
+            table = backend.tables[op["TableName"]]
+            key = op["Item"] if op_type == "Put" else op["Key"]
+            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            touched.setdefault(table.name, {}).setdefault(DynamoType(key[table.hash_key_attr]), set()).add(range_key)
+    except (KeyError, TypeError, AttributeError, StopIteration):
+        return None
+    return touched
+
+
+def _copy_item(item: Item) -> Item:
+    """A copy whose attribute map is its own (moto's updates replace attribute values, they never edit them)."""
+    clone = copy.copy(item)
+    clone.attrs = LimitedSizeDict()
+    dict.update(clone.attrs, item.attrs)
+    return clone
+
+
+def _list_object_versions_of_prefix(original: Any) -> Any:
+    """moto deep-copies every version of every key of the bucket for each ListObjectVersions; S3 reads the prefix."""
+
+    def list_object_versions(self: Any, bucket_name: str, *args: Any, **kwargs: Any) -> Any:
+        prefix = kwargs.get("prefix") or (args[3] if len(args) > 3 else "")
+        bucket = self.get_bucket(bucket_name)
+        if not prefix:
+            return original(self, bucket_name, *args, **kwargs)
+        everything = bucket.keys
+        subset = type(everything)()
+        for key, versions in dict.items(everything):
+            if key.startswith(prefix):
+                dict.__setitem__(subset, key, versions)
+        bucket.keys = subset
+        try:
+            return original(self, bucket_name, *args, **kwargs)
+        finally:
+            bucket.keys = everything
+
+    return list_object_versions
+
+
+def _retention_check(self: Any, queue_name: str, message: Any) -> bool:
+    """moto's check builds every attribute of the queue (counting all its messages) for each message it delivers."""
+    retention = int(getattr(self.get_queue(queue_name), "message_retention_period", 345600))
+    return retention + message.sent_timestamp / 1000 > time.time()
+
+
+_depth = 0
+
+
+@contextmanager
+def fast_moto_dynamodb() -> Iterator[None]:
+    """Re-entrant: a nested use keeps the speed-ups of the outer one."""
+    global _depth
+    if _depth:
+        _depth += 1
+        try:
+            yield
+        finally:
+            _depth -= 1
+        return
+    _depth += 1
+    try:
+        with _patched():
+            yield
+    finally:
+        _depth -= 1
+
+
+@contextmanager
+def _patched() -> Iterator[None]:
+    from moto.dynamodb import models as backend_module
+    from moto.s3.models import S3Backend
+    from moto.sqs.models import SQSBackend
+
+    original_copy = backend_module.copy
+    original_query = table_module.Table.query
+
+    signature = inspect.signature(original_query)
+
+    def query(*args: Any, **kwargs: Any) -> Any:
+        arguments = signature.bind(*args, **kwargs).arguments
+        self, hash_key = arguments["self"], arguments["hash_key"]
+        if arguments.get("index_name") or hash_key is None or not self.range_key_attr:
+            return original_query(*args, **kwargs)
+        everything = self.items
+        own: defaultdict[Any, Any] = defaultdict(dict)
+        if hash_key in everything:
+            own[hash_key] = everything[hash_key]
+        self.items = own
+        try:
+            return original_query(*args, **kwargs)
+        finally:
+            self.items = everything
+
+    cheap = _CheapCopy()
+    backend = backend_module.DynamoDBBackend
+    original_transact = backend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+        cheap.snapshots, cheap.touched = {}, _touched_keys(self, transact_items)
+        try:
+            return original_transact(self, transact_items, *args, **kwargs)
+        finally:
+            cheap.snapshots, cheap.touched = None, None
+
+    backend_module.copy = cheap  # type: ignore[assignment]
+    backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    table_module.Table.query = query  # type: ignore[method-assign]
+    original_retention = SQSBackend.is_message_valid_based_on_retention_period
+    SQSBackend.is_message_valid_based_on_retention_period = _retention_check  # type: ignore[method-assign]
+    original_versions = S3Backend.list_object_versions
+    S3Backend.list_object_versions = _list_object_versions_of_prefix(original_versions)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        S3Backend.list_object_versions = original_versions  # type: ignore[method-assign]
+        SQSBackend.is_message_valid_based_on_retention_period = original_retention  # type: ignore[method-assign]
+        backend_module.copy = original_copy
+        backend.transact_write_items = original_transact  # type: ignore[method-assign]
+        table_module.Table.query = original_query  # type: ignore[method-assign]

@@ -1,0 +1,69 @@
+"""The moto speed-ups keep moto's semantics: a cancelled transaction leaves every item as it was, though its
+snapshot copies only the partitions and items the transaction names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from pressroom_stack.moto_speedups import fast_moto_dynamodb
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws(), fast_moto_dynamodb():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for pk, sk in (("P", "1"), ("P", "2"), ("Q", "1")):
+            client.put_item(TableName="t", Item={"pk": {"S": pk}, "sk": {"S": sk}, "v": {"N": "1"}})
+        yield client
+
+
+def everything(client: Any) -> dict[tuple[str, str], str]:
+    items = client.scan(TableName="t")["Items"]
+    return {(i["pk"]["S"], i["sk"]["S"]): i["v"]["N"] for i in items}
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def writes(condition_on_q: str) -> list[dict[str, Any]]:
+    return [
+        {"Update": {"TableName": "t", "Key": key("P", "1"), "UpdateExpression": "SET v = :two",
+                    "ExpressionAttributeValues": {":two": {"N": "2"}}}},
+        {"Put": {"TableName": "t", "Item": {**key("P", "3"), "v": {"N": "3"}}}},
+        {"Put": {"TableName": "t", "Item": {**key("R", "1"), "v": {"N": "3"}}}},
+        {"ConditionCheck": {"TableName": "t", "Key": key("Q", "1"), "ConditionExpression": condition_on_q,
+                            "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+    ]  # fmt: skip
+
+
+def test_a_cancelled_transaction_changes_nothing(table: Any) -> None:
+    before = everything(table)
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        table.transact_write_items(TransactItems=writes("v <> :one"))
+    assert everything(table) == before
+
+
+def test_a_transaction_that_goes_through_changes_what_it_names_only(table: Any) -> None:
+    table.transact_write_items(TransactItems=writes("v = :one"))
+    assert everything(table) == {("P", "1"): "2", ("P", "2"): "1", ("P", "3"): "3", ("Q", "1"): "1", ("R", "1"): "3"}
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        table.transact_write_items(TransactItems=writes("v <> :one"))
+    assert everything(table)[("P", "1")] == "2"
