@@ -357,6 +357,102 @@ def rejections(stack_name: str, endpoint_url: str | None, region: str | None, pr
     click.echo(f"{len(reports)} current rejection(s)", err=True)
 
 
+# ---------------------------------------------------------------------------------------------- dlq
+
+
+@main.group()
+def dlq() -> None:
+    """The dead-letter queue: messages that failed ingestion maxReceiveCount times (the DLQ alarm fires on them)."""
+
+
+def _queues(target: Any) -> tuple[Any, str, str]:
+    outputs = target.outputs()
+    return target.client("sqs"), outputs["DeadLetterQueueUrl"], outputs["IngestQueueUrl"]
+
+
+def _dead_letter_lines(letters: list[Any]) -> list[str]:
+    lines = []
+    for letter in letters:
+        about = ", ".join(letter.keys) if letter.keys else ("s3:TestEvent" if letter.s3_notification else "")
+        lines.append(
+            f"{letter.message_id}  {about or 'not an S3 notification'}  "
+            f"(received {letter.receive_count}x, first {letter.first_received_at or 'never'})"
+        )
+        lines.append(f"    reason: {letter.reason or 'in the IngestFunction log, message_id ' + letter.message_id}")
+    return lines
+
+
+@dlq.command("list")
+@aws_options
+@output_option
+def dlq_list(stack_name: str, endpoint_url: str | None, region: str | None, profile: str | None, output: str) -> None:
+    """Each message in the dead-letter queue: the S3 key(s) it is about (or that it is not an S3 notification),
+    the reason when the message says it, its receive count and about when it first failed. Nothing is consumed."""
+    from pressroom_stack import dlq as dead_letters
+    from pressroom_stack.target import StackTarget
+
+    with _errors():
+        sqs, dlq_url, _ = _queues(StackTarget(stack_name, endpoint_url, region, profile))
+        letters = dead_letters.peek(sqs, dlq_url)
+    if output == "json":
+        click.echo(json.dumps([letter.as_dict() for letter in letters], indent=2, ensure_ascii=False))
+        return
+    for line in _dead_letter_lines(letters):
+        click.echo(line)
+    click.echo(f"{len(letters)} message(s) in {dlq_url}", err=True)
+
+
+@dlq.command("redrive")
+@aws_options
+@output_option
+@click.option("--dry-run", is_flag=True, help="Only list what would move.")
+@click.option(
+    "--wait", default=60.0, show_default=True, type=click.FloatRange(0), help="Seconds to wait for the move to finish."
+)
+def dlq_redrive(
+    stack_name: str,
+    endpoint_url: str | None,
+    region: str | None,
+    profile: str | None,
+    output: str,
+    dry_run: bool,
+    wait: float,
+) -> None:
+    """Move every message of the dead-letter queue back to the ingest queue (SQS StartMessageMoveTask), then report
+    the task (ListMessageMoveTasks). Fix the cause first: a message that fails again comes back after
+    maxReceiveCount more receives. Exit code 1 if the task failed or is still running after --wait."""
+    from pressroom_stack import dlq as dead_letters
+    from pressroom_stack.target import StackTarget
+
+    with _errors():
+        sqs, dlq_url, ingest_url = _queues(StackTarget(stack_name, endpoint_url, region, profile))
+        source, destination = dead_letters.queue_arn(sqs, dlq_url), dead_letters.queue_arn(sqs, ingest_url)
+        letters = dead_letters.peek(sqs, dlq_url)
+        task = None if dry_run or not letters else dead_letters.redrive(sqs, source, destination, wait=wait)
+    report = {
+        "dry_run": dry_run,
+        "source_arn": source,
+        "destination_arn": destination,
+        "messages": [letter.as_dict() for letter in letters],
+        "task": task,
+    }
+    if output == "json":
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        for line in _dead_letter_lines(letters):
+            click.echo(line)
+        if dry_run or not letters:
+            click.echo(f"{len(letters)} message(s) would move to {destination}" if dry_run else "nothing to move")
+        else:
+            assert task is not None  # nosec B101 - narrows a type; set above when there are letters
+            click.echo(
+                f"move task {task.get('Status')}: {task.get('ApproximateNumberOfMessagesMoved', 0)} of "
+                f"{task.get('ApproximateNumberOfMessagesToMove', len(letters))} moved to {destination}"
+                + (f" ({task['FailureReason']})" if task.get("FailureReason") else "")
+            )
+    sys.exit(0 if task is None or task.get("Status") == "COMPLETED" else 1)
+
+
 # ---------------------------------------------------------------------------------------------- feed
 
 

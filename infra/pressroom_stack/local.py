@@ -7,12 +7,14 @@ picks free ports). Only one local stack per process: moto's state and the handle
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
 import socket
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,7 @@ import requests
 
 from pressroom_stack.apigw import ApiTarget, LocalApi, routes_of
 from pressroom_stack.deploy import DeployedStack, deploy
+from pressroom_stack.fates import UploadFate
 from pressroom_stack.moto_gaps import DEFAULT_ACCOUNT_ID, Gap, apply_gaps, install_moto_extensions
 from pressroom_stack.moto_server import one_request_at_a_time
 from pressroom_stack.moto_speedups import fast_moto_dynamodb
@@ -54,6 +57,8 @@ class LocalStackConfig:
     samples_dir: Path = SAMPLES_DIR
     retry_delay: int = 1
     """Seconds before a failed SQS message is visible again (Lambda waits for the queue's visibility timeout)."""
+    batching_window: float | None = None
+    """Seconds the pollers wait to fill a batch; None: the mapping's ``MaximumBatchingWindowInSeconds``."""
     cache_dir: Path | None = REPO_ROOT / ".local-stack"
     """Where transformed templates are cached between starts (None: no cache)."""
     handlers: Mapping[str, Handler] = field(default_factory=dict)
@@ -97,6 +102,7 @@ class LocalStack:
         self.functions: dict[str, LocalFunction] = {}
         self.timings: Timings | None = None
         self.published_samples: list[str] = []
+        self.sample_fates: dict[str, UploadFate] = {}
         self._moto: Any = None
         self._moto_patches = contextlib.ExitStack()
         self._api: LocalApi | None = None
@@ -175,7 +181,7 @@ class LocalStack:
             self._start_runtime()
             self._write_state()
             if cfg.publish_samples:
-                self.published_samples = self.publish_samples()
+                self.publish_samples()
             ready = time.perf_counter()
         except BaseException:
             self.stop()
@@ -282,6 +288,8 @@ class LocalStack:
         self.functions = {config.name: self._function(logical, config) for logical, config in by_logical.items()}
         for function in self.functions.values():
             for mapping in SqsMapping.for_function(lam, sqs, function.name):
+                if self.config.batching_window is not None:
+                    mapping = dataclasses.replace(mapping, batching_window=self.config.batching_window)
                 poller = SqsPoller(
                     sqs=sqs,
                     mapping=mapping,
@@ -312,18 +320,31 @@ class LocalStack:
         state = {"stack_name": self.config.stack_name, "api_url": self.api_url, "endpoint_url": self.endpoint_url}
         self.client("s3").put_object(Bucket=ARTIFACTS_BUCKET, Key=STATE_KEY, Body=json.dumps(state).encode())
 
-    def publish_samples(self) -> list[str]:
-        """Upload the sample articles to ``incoming/``; returns their keys."""
+    def publish_samples(self, *, timeout: float = 60.0) -> list[str]:
+        """Upload the sample articles to ``incoming/`` and wait until the pipeline's records give each one's fate
+        (published, draft, rejected ...: see ``fates``), at most ``timeout`` seconds; returns their keys. The fates
+        are in :attr:`sample_fates`, the keys in :attr:`published_samples`; one still ``pending`` afterwards means the
+        stack is not ready (:meth:`summary` says so instead of Ready)."""
+        from pressroom.adapters.dynamodb_feed import DynamoDBFeed
+        from pressroom.adapters.s3_source import S3ArticleSource
+        from pressroom_stack.fates import Records
+        from pressroom_stack.publishing import collect, plan, upload_all, wait_for_fates
+
         folder = self.config.samples_dir
         if not folder.is_dir():
             return []
+        uploads = plan(collect([folder]))
         s3, bucket = self.client("s3"), self.outputs["ArticlesBucketName"]
-        keys = []
-        for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".json", ".txt")):
-            key = f"incoming/{path.name}"
-            s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
-            keys.append(key)
-        return keys
+        upload_all(s3, bucket, uploads, lambda _: None)
+        records = Records(
+            store=DynamoDBFeed(self.outputs["FeedTableName"], client=self.client("dynamodb")),
+            source=S3ArticleSource(bucket, client=s3),
+            base_url=self.api_url,
+        )
+        wait_for_fates(records, uploads, timeout=timeout, interval=0.1)
+        self.sample_fates = {u.key: u.fate for u in uploads}
+        self.published_samples = [u.key for u in uploads]
+        return self.published_samples
 
     def summary(self) -> str:
         """What ``pressroom up`` prints: endpoints, outputs, gaps, and an upload command to copy."""
@@ -346,9 +367,21 @@ class LocalStack:
             f"--region {self.config.region} s3 cp article.json s3://{bucket}/incoming/",
             f"  pressroom publish article.json --endpoint-url {self.endpoint_url}",
         ]
+        pending = sorted(key for key, fate in self.sample_fates.items() if fate.fate == "pending")
         if self.published_samples:
-            lines += ["", f"Published {len(self.published_samples)} sample articles from {self.config.samples_dir}"]
-        if self.timings:
+            counts = Counter(fate.fate for fate in self.sample_fates.values())
+            lines += [
+                "",
+                f"Published {len(self.published_samples)} sample articles from {self.config.samples_dir}: "
+                + ", ".join(f"{n} {fate}" for fate, n in sorted(counts.items())),
+            ]
+        if pending:
+            lines += [
+                "",
+                f"NOT ready: {len(pending)} sample(s) still pending ({', '.join(pending)}); "
+                "check the function logs and `pressroom dlq list`",
+            ]
+        elif self.timings:
             t = self.timings
             lines += [
                 "",

@@ -6,13 +6,14 @@ and some properties of the types it does create (bucket notifications, public ac
 ordinary AWS APIs, with the intrinsic functions resolved the way moto resolved the rest of the stack. Every gap
 yields one :class:`Gap` line for the start-up report, applied or not (and then why not).
 
-:func:`install_moto_extensions` teaches moto's CloudFormation what it needs while it creates the stack, so that
-the resources depending on it come out right: ``AWS::ApiGateway::RestApi`` imports its OpenAPI ``Body`` (the
-routes SAM generates; without them moto refuses the API's deployment), ``AWS::SecretsManager::Secret`` is created
-(with ``GenerateSecretString`` honoured), and dynamic references (``{{resolve:secretsmanager:…}}``,
-``{{resolve:ssm:…}}``) are resolved in resource properties, which moto otherwise passes on literally. It must run
-in the process that hosts moto (``mock_aws`` or ``ThreadedMotoServer``), before the stack is created;
-:func:`apply_gaps` reports what it did.
+:func:`install_moto_extensions` teaches moto's SQS the dead-letter queue redrive (``StartMessageMoveTask``,
+``ListMessageMoveTasks``), which moto lacks (a ``500``), and moto's CloudFormation what it needs while it creates
+the stack, so that the resources depending on it come out right: ``AWS::ApiGateway::RestApi`` imports its OpenAPI
+``Body`` (the routes SAM generates; without them moto refuses the API's deployment),
+``AWS::SecretsManager::Secret`` is created (with ``GenerateSecretString`` honoured), and dynamic references
+(``{{resolve:secretsmanager:…}}``, ``{{resolve:ssm:…}}``) are resolved in resource properties, which moto otherwise
+passes on literally. It must run in the process that hosts moto (``mock_aws`` or ``ThreadedMotoServer``), before
+the stack is created; :func:`apply_gaps` reports what it did.
 """
 
 from __future__ import annotations
@@ -77,11 +78,92 @@ _Applier = Callable[[str, dict[str, Any], _Context], Gap]
 
 
 def install_moto_extensions() -> None:
-    """Make moto's CloudFormation import ``AWS::ApiGateway::RestApi`` ``Body`` routes, create
-    ``AWS::SecretsManager::Secret`` and resolve dynamic references (idempotent)."""
+    """Make moto's SQS move messages out of dead-letter queues, and moto's CloudFormation import
+    ``AWS::ApiGateway::RestApi`` ``Body`` routes, create ``AWS::SecretsManager::Secret`` and resolve dynamic
+    references (idempotent)."""
+    _install_message_move_tasks()
     _install_rest_api_body_import()
     _install_secret_model()
     _install_dynamic_references()
+
+
+MOVE_TASKS_DETAIL = (
+    "StartMessageMoveTask / ListMessageMoveTasks by the local stack's moto extension: a task moves every visible "
+    "message at once (re-sent with its body and message attributes, new id and receive count, as SQS's redrive "
+    "does) and is COMPLETED when the call returns; MaxNumberOfMessagesPerSecond and CancelMessageMoveTask are not "
+    "emulated"
+)
+
+
+def _install_message_move_tasks() -> None:
+    from moto.sqs.responses import SQSResponse
+
+    if getattr(SQSResponse, "_pressroom_move_tasks", False):
+        return
+    SQSResponse.start_message_move_task = _start_message_move_task  # type: ignore[attr-defined]
+    SQSResponse.list_message_move_tasks = _list_message_move_tasks  # type: ignore[attr-defined]
+    SQSResponse._pressroom_move_tasks = True  # type: ignore[attr-defined]
+
+
+def _queue_of_arn(arn: str) -> Any:
+    from moto.sqs.exceptions import QueueDoesNotExist
+    from moto.sqs.models import sqs_backends
+
+    parts = arn.split(":")
+    if len(parts) != 6 or parts[2] != "sqs":
+        raise QueueDoesNotExist()
+    return sqs_backends[parts[4]][parts[3]].get_queue(parts[5])
+
+
+def _start_message_move_task(self: Any) -> Any:
+    """Move every visible message of the dead-letter queue ``SourceArn`` to ``DestinationArn`` (default: the
+    queue whose redrive policy names it, as SQS redrives to the source queue)."""
+    import time
+    import uuid
+
+    from moto.core.responses import ActionResult
+    from moto.sqs.exceptions import InvalidParameterValue
+    from moto.sqs.models import sqs_backends
+
+    source_arn, destination_arn = self._get_param("SourceArn"), self._get_param("DestinationArn")
+    source = _queue_of_arn(source_arn)
+    backend = sqs_backends[source.account_id][source.region]
+    sources = [q for q in backend.queues.values() if q.dead_letter_queue is source]
+    if not sources:
+        raise InvalidParameterValue("Source queue must be configured as a Dead Letter Queue.")
+    tasks = backend.__dict__.setdefault("_pressroom_move_tasks", {}).setdefault(source_arn, [])
+    if destination_arn:
+        destination = _queue_of_arn(destination_arn)
+    elif len(sources) == 1:
+        destination = sources[0]
+    else:
+        raise InvalidParameterValue("The local stack redrives to one source queue only: pass DestinationArn.")
+    started = int(time.time() * 1000)
+    moving = list(source.messages)
+    for message in moving:
+        backend.send_message(destination.name, message.body, message_attributes=message.message_attributes)
+        source._messages.remove(message)
+    handle = str(uuid.uuid4())
+    task = {
+        "Status": "COMPLETED",
+        "SourceArn": source_arn,
+        "ApproximateNumberOfMessagesMoved": len(moving),
+        "ApproximateNumberOfMessagesToMove": len(moving),
+        "StartedTimestamp": started,
+    }
+    tasks.insert(0, {**task, **({"DestinationArn": destination_arn} if destination_arn else {})})
+    return ActionResult({"TaskHandle": handle})
+
+
+def _list_message_move_tasks(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+    from moto.sqs.models import sqs_backends
+
+    source_arn = self._get_param("SourceArn")
+    source = _queue_of_arn(source_arn)
+    tasks = sqs_backends[source.account_id][source.region].__dict__.get("_pressroom_move_tasks", {})
+    limit = int(self._get_param("MaxResults") or 1)
+    return ActionResult({"Results": tasks.get(source_arn, [])[:limit]})
 
 
 def _install_rest_api_body_import() -> None:
@@ -392,6 +474,18 @@ def _dynamic_reference_gap(logical_id: str, resource: Mapping[str, Any]) -> Gap 
     return Gap(logical_id, "dynamic reference", False, f"{kinds} passed on literally by moto (no extension)")
 
 
+def _gaps_beyond_cloudformation(logical_id: str, resource: Mapping[str, Any]) -> list[Gap]:
+    """Dynamic references in the resource, and the dead-letter redrive of a queue with a ``RedrivePolicy``."""
+    from moto.sqs.responses import SQSResponse
+
+    gaps = [gap] if (gap := _dynamic_reference_gap(logical_id, resource)) else []
+    if resource["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in resource.get("Properties", {}):
+        installed = bool(getattr(SQSResponse, "_pressroom_move_tasks", False))
+        detail = MOVE_TASKS_DETAIL if installed else "moto has no StartMessageMoveTask (install_moto_extensions())"
+        gaps.append(Gap(logical_id, "redrive from its dead-letter queue", installed, detail))
+    return gaps
+
+
 def _subscription(logical_id: str, props: dict[str, Any], ctx: _Context) -> Gap:
     ctx.clients("sns").subscribe(TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"])
     return Gap(logical_id, "AWS::SNS::Subscription", True, f"Subscribe {props['Protocol']} (nothing is delivered)")
@@ -542,8 +636,7 @@ def apply_gaps(
         if condition and not resource_map.lazy_condition_map[condition]:
             continue
         rtype = resource["Type"]
-        if reference_gap := _dynamic_reference_gap(logical_id, resource):
-            gaps.append(reference_gap)
+        gaps.extend(_gaps_beyond_cloudformation(logical_id, resource))
         if rtype in _TYPE_APPLIERS:
             props = ctx.resolve(resource.get("Properties", {}))
             gaps.append(_TYPE_APPLIERS[rtype](logical_id, props, ctx))
