@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import socket
+import sys
 import time
 import warnings
 from collections import Counter
@@ -31,7 +32,15 @@ from pressroom_stack.moto_server import one_request_at_a_time
 from pressroom_stack.moto_speedups import fast_moto_dynamodb
 from pressroom_stack.names import ARTIFACTS_BUCKET, DEFAULT_STACK_NAME, STATE_KEY, local_session
 from pressroom_stack.poller import BatchOutcome, SqsMapping, SqsPoller
-from pressroom_stack.runtime import FunctionConfig, Handler, LocalFunction, fresh_handler, import_handler
+from pressroom_stack.runtime import (
+    FunctionConfig,
+    Handler,
+    LocalFunction,
+    MetricsOutOfTheLog,
+    fresh_handler,
+    import_handler,
+    metric_data,
+)
 from pressroom_stack.template import REPO_ROOT, TEMPLATE_PATH, load_template
 
 log = logging.getLogger("pressroom_stack.local")
@@ -111,6 +120,8 @@ class LocalStack:
         self._resource_ids: dict[str, tuple[str, str]] = {}
         self._session: boto3.Session | None = None
         self._clients: dict[str, Any] = {}
+        self.function_output: MetricsOutOfTheLog | None = None
+        """``sys.stdout`` while the stack runs: the functions' metric documents go to the local CloudWatch."""
 
     # ------------------------------------------------------------------ public surface
 
@@ -178,6 +189,8 @@ class LocalStack:
             deployed = time.perf_counter()
             self.gaps = self._apply_gaps()
             gaps_done = time.perf_counter()
+            self.function_output = MetricsOutOfTheLog(sys.stdout, self._publish_metrics)
+            sys.stdout = self.function_output
             self._start_runtime()
             self._write_state()
             if cfg.publish_samples:
@@ -198,6 +211,9 @@ class LocalStack:
         for poller in self._pollers:
             poller.stop()
         self._pollers.clear()
+        if self.function_output is not None and sys.stdout is self.function_output:
+            sys.stdout = self.function_output.target
+        self.function_output = None
         if self._api is not None:
             self._api.stop()
             self._api = None
@@ -316,6 +332,19 @@ class LocalStack:
         assert self._api is not None  # nosec B101 - narrows a type; start() sets it
         self._api.start()
 
+    def _publish_metrics(self, document: dict[str, Any]) -> None:
+        """An invocation's embedded metric format document -> PutMetricData on the local CloudWatch."""
+        by_namespace: dict[str, list[dict[str, Any]]] = {}
+        try:
+            for namespace, datum in metric_data(document):
+                by_namespace.setdefault(namespace, []).append(datum)
+            cloudwatch = self.client("cloudwatch")
+            for namespace, data in by_namespace.items():
+                for start in range(0, len(data), 1000):
+                    cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start : start + 1000])
+        except Exception as error:  # a metric lost is reported, never an invocation failed
+            log.warning("metrics not published to the local CloudWatch: %s", error)
+
     def _write_state(self) -> None:
         state = {"stack_name": self.config.stack_name, "api_url": self.api_url, "endpoint_url": self.endpoint_url}
         self.client("s3").put_object(Bucket=ARTIFACTS_BUCKET, Key=STATE_KEY, Body=json.dumps(state).encode())
@@ -361,6 +390,8 @@ class LocalStack:
             "",
             "Functions (run in-process, environment from their deployed configuration):",
             *(f"  {f.name:<20} {f.config.handler}" for f in self.functions.values()),
+            "  their metrics (embedded metric format) go to the local CloudWatch, not to this log: "
+            f"aws --endpoint-url {self.endpoint_url} cloudwatch list-metrics --namespace <namespace>",
             "",
             "Upload an article:",
             f"  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url {self.endpoint_url} "

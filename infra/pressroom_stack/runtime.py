@@ -13,11 +13,13 @@ from __future__ import annotations
 import contextvars
 import importlib
 import importlib.util
+import json
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -199,3 +201,68 @@ class LocalFunction:
         finally:
             self._release(environment)
         return Invocation(result, error, seconds, seconds > self.config.timeout)
+
+
+class MetricsOutOfTheLog:
+    """Stands in for ``sys.stdout`` while the functions run in-process: a line that is a CloudWatch embedded metric
+    format document (what Powertools' ``log_metrics`` prints once per invocation) goes to ``publish``, as CloudWatch
+    Logs turns it into metrics on AWS, instead of the console; every other line passes through to ``target``.
+
+    Lines are assembled per thread (``print`` writes the document and its newline separately)."""
+
+    def __init__(self, target: Any, publish: Callable[[dict[str, Any]], None]) -> None:
+        self.target = target
+        self._publish = publish
+        self._pending = threading.local()
+
+    def write(self, text: str) -> int:
+        pending: str = getattr(self._pending, "line", "") + text
+        *lines, rest = pending.split("\n")
+        self._pending.line = rest if rest.startswith("{") else ""
+        for line in lines:
+            if not self._published(line):
+                self.target.write(line + "\n")
+        if rest and not rest.startswith("{"):
+            self.target.write(rest)
+        return len(text)
+
+    def _published(self, line: str) -> bool:
+        if not line.startswith('{"_aws"'):
+            return False
+        try:
+            document = json.loads(line)
+        except ValueError:
+            return False
+        if not isinstance(document, dict) or not isinstance(document.get("_aws"), dict):
+            return False
+        self._publish(document)
+        return True
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)
+
+
+def metric_data(document: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """``(namespace, MetricDatum)`` pairs for ``PutMetricData`` from one embedded metric format document."""
+    meta = document["_aws"]
+    timestamp = meta.get("Timestamp")
+    data = []
+    for directive in meta.get("CloudWatchMetrics", []):
+        for dimension_names in directive.get("Dimensions") or [[]]:
+            dimensions = [{"Name": n, "Value": str(document[n])} for n in dimension_names if n in document]
+            for metric in directive.get("Metrics", []):
+                values = document.get(metric["Name"])
+                values = values if isinstance(values, list) else [values]
+                datum: dict[str, Any] = {
+                    "MetricName": metric["Name"],
+                    "Dimensions": dimensions,
+                    "Values": [float(v) for v in values if isinstance(v, int | float)],
+                    "Unit": metric.get("Unit", "None"),
+                }
+                if timestamp:
+                    datum["Timestamp"] = datetime.fromtimestamp(timestamp / 1000, UTC)
+                data.append((directive["Namespace"], datum))
+    return data
