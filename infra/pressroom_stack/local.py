@@ -28,7 +28,7 @@ from pressroom_stack.apigw import ApiTarget, LocalApi, routes_of
 from pressroom_stack.deploy import DeployedStack, deploy
 from pressroom_stack.fates import UploadFate
 from pressroom_stack.moto_gaps import DEFAULT_ACCOUNT_ID, Gap, apply_gaps, install_moto_extensions
-from pressroom_stack.moto_server import one_request_at_a_time
+from pressroom_stack.moto_server import one_request_at_a_time, routing_cached
 from pressroom_stack.moto_speedups import fast_moto_dynamodb
 from pressroom_stack.names import ARTIFACTS_BUCKET, DEFAULT_STACK_NAME, STATE_KEY, local_session
 from pressroom_stack.poller import BatchOutcome, SqsMapping, SqsPoller
@@ -242,6 +242,7 @@ class LocalStack:
         install_moto_extensions()
         self._moto_patches.enter_context(one_request_at_a_time())
         self._moto_patches.enter_context(fast_moto_dynamodb())
+        self._moto_patches.enter_context(routing_cached())
         self._moto = ThreadedMotoServer(ip_address=self.config.host, port=self.config.aws_port, verbose=False)
         self._moto.start()
         requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
