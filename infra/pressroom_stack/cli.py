@@ -387,7 +387,8 @@ def _dead_letter_lines(letters: list[Any]) -> list[str]:
 @output_option
 def dlq_list(stack_name: str, endpoint_url: str | None, region: str | None, profile: str | None, output: str) -> None:
     """Each message in the dead-letter queue: the S3 key(s) it is about (or that it is not an S3 notification),
-    the reason when the message says it, its receive count and about when it first failed. Nothing is consumed."""
+    the reason when the message says it, its receive count and about when it first failed. Nothing is consumed
+    (each message is hidden for 30 s at most and made visible again), but each listing adds one receive."""
     from pressroom_stack import dlq as dead_letters
     from pressroom_stack.target import StackTarget
 
