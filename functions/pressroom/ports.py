@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pressroom.models import Article, ArticleSummary
+from pressroom.notices import ArticleEvent
 
 FEED_INDEX = "FEED"
 
@@ -106,6 +107,7 @@ class ArticleWrite:
     old: ArticleRecord | None = None
     pending_promos: tuple[str, ...] = ()
     deleted_at: str | None = None
+    event: ArticleEvent | None = None
 
 
 class ConcurrentChange(Exception):
@@ -146,6 +148,29 @@ class FeedStore(FeedReader, Protocol):
         """Best effort: store earlier articles whose promos now resolve; returns how many were updated."""
         ...
 
+    def pending_event(self, article_id: str) -> ArticleEvent | None:
+        """The event a ``save`` stored with the article (its outbox) and not yet marked sent."""
+        ...
+
+    def event_sent(self, article_id: str, event_id: str) -> None:
+        """Clear the outbox of ``article_id`` if it still holds ``event_id``."""
+        ...
+
+
+class EventSink(Protocol):
+    """Where article events go (EventBridge)."""
+
+    def emit(self, events: Sequence[ArticleEvent]) -> None:
+        """Send every event, or raise (a transient fault: the caller's message is retried)."""
+        ...
+
+
+class NoEvents:
+    """An ``EventSink`` that drops events: for tools and tests that only ingest."""
+
+    def emit(self, events: Sequence[ArticleEvent]) -> None:
+        return None
+
 
 @dataclass(frozen=True)
 class SourceObject:
@@ -181,6 +206,10 @@ class ArticleSource(Protocol):
 
     def current_etag(self, key: str) -> str | None:
         """The ETag of S3's current object at ``key`` (one HeadObject), or None if there is none."""
+        ...
+
+    def read_rejection(self, key: str) -> dict[str, Any] | None:
+        """The report of ``key``, or None."""
         ...
 
     def write_rejection(self, key: str, report: Mapping[str, object]) -> str:

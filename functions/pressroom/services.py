@@ -17,6 +17,7 @@ from enum import StrEnum
 from pressroom.cleaning import CleanBody
 from pressroom.events import S3EventRecord
 from pressroom.models import MAX_OBJECT_BYTES, Article, ArticleUpload, RelatedLink, Tag
+from pressroom.notices import ArticleEvent, change_event, rejection_event
 from pressroom.parsing import ErrorDetail, UploadRejected, object_too_large, parse_upload
 from pressroom.ports import (
     FEED_INDEX,
@@ -25,8 +26,10 @@ from pressroom.ports import (
     ArticleTooLarge,
     ArticleWrite,
     ConcurrentChange,
+    EventSink,
     FeedStore,
     IndexHit,
+    NoEvents,
     ObjectGone,
     ObjectTooLarge,
     SlugTaken,
@@ -84,6 +87,8 @@ class Ingest:
 
     source: ArticleSource
     store: FeedStore
+    events: EventSink = field(default_factory=NoEvents)
+    base_url: str = ""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def handle(self, record: S3EventRecord) -> Result:
@@ -135,6 +140,9 @@ class Ingest:
             "received_at": self.clock().isoformat(timespec="seconds").replace("+00:00", "Z"),
             "errors": [e.as_dict() for e in error.errors],
         }
+        previous = self.source.read_rejection(key)
+        if previous is None or (previous.get("etag"), previous.get("errors")) != (report["etag"], report["errors"]):
+            self.events.emit([rejection_event(report)])
         report_key = self.source.write_rejection(key, report)
         return Result(outcome, key, detail=f"{error} (report: {report_key})")
 
@@ -163,6 +171,14 @@ class Ingest:
             never_served = upload.status == "withdrawn" and not (current and current.stored.article.slug)
             slug = "" if never_served else choose_slug(base, taken)
             article = build_article(prepared, related, slug=slug)
+            event = change_event(
+                article,
+                served_before=_served(current),
+                served_now=indexed,
+                version=str(offer.version),
+                source_key=obj.key,
+                base_url=self.base_url,
+            )
             write = ArticleWrite(
                 article=article,
                 status=upload.status,
@@ -172,6 +188,7 @@ class Ingest:
                 index=index_names(article) if indexed else (),
                 old=current,
                 pending_promos=pending,
+                event=event,
             )
             try:
                 self.store.save(write)
@@ -184,6 +201,7 @@ class Ingest:
             except ArticleTooLarge as e:
                 error = UploadRejected([ErrorDetail("body", f"{e}; shorten the body", "too_large")])
                 return self.reject(obj.key, obj.etag, error) if offer.current else _superseded(obj)
+            self._send(article.id, event)
             self.source.clear_rejection(obj.key)
             if indexed and article.published_at <= self.clock():
                 self._resolve_earlier_promos(article)
@@ -215,6 +233,7 @@ class Ingest:
         if order is Order.UNDECIDED:
             order = Order.NEWER if self.source.current_etag(key) == offer.obj.etag else Order.OLDER
         if order is Order.SAME:
+            self._send(article_id, self.store.pending_event(article_id))
             return Result(Outcome.DUPLICATE, key, article_id, detail="this version is stored already")
         if order is Order.OLDER:
             if not offer.current or self.source.current_etag(key) != offer.obj.etag:
@@ -222,6 +241,13 @@ class Ingest:
             error = _stale(stored, offer.version)
             return self.reject(key, offer.obj.etag, error, outcome=Outcome.STALE)
         return None
+
+    def _send(self, article_id: str, event: ArticleEvent | None) -> None:
+        """Emit the event a save stored in the article's outbox, then clear the outbox. A failure to emit raises (the
+        message is retried, finds the version stored as a duplicate, and emits the outbox then)."""
+        if event is not None:
+            self.events.emit([event])
+            self.store.event_sent(article_id, event.event_id)
 
     def _taken(self, current: ArticleRecord, offer: _Offer) -> Result:
         if not offer.current:
@@ -262,8 +288,17 @@ class Ingest:
                 return Result(Outcome.IGNORED, key, article_id, detail="the article now comes from another key")
             if current.stored.deleted:
                 return Result(Outcome.DUPLICATE, key, article_id, detail="already unpublished")
+            withdrawn = current.stored.article.model_copy(update={"status": "withdrawn"})
+            event = change_event(
+                withdrawn,
+                served_before=_served(current),
+                served_now=False,
+                version=current.stored.version,
+                source_key=key,
+                base_url=self.base_url,
+            )
             write = ArticleWrite(
-                article=current.stored.article.model_copy(update={"status": "withdrawn"}),
+                article=withdrawn,
                 status="withdrawn",
                 version=current.stored.version,
                 source_key=key,
@@ -271,11 +306,13 @@ class Ingest:
                 index=(),
                 old=current,
                 deleted_at=_second_key(deleted_at),
+                event=event,
             )
             try:
                 self.store.save(write)
             except ConcurrentChange:
                 continue
+            self._send(article_id, event)
             return Result(Outcome.UNPUBLISHED, key, article_id, detail="object deleted")
         raise ConcurrentChange(f"{article_id}: still contended after {MAX_ATTEMPTS} attempts")
 
@@ -331,6 +368,10 @@ def _names(etag: str | None, version_id: str | None, obj: SourceObject) -> bool:
     if version_id and obj.version_id:
         return version_id == obj.version_id
     return not etag or etag.strip('"') == obj.etag
+
+
+def _served(record: ArticleRecord | None) -> bool:
+    return record is not None and not record.stored.deleted and record.stored.status == "published"
 
 
 def _superseded(obj: SourceObject) -> Result:

@@ -78,10 +78,19 @@ _Applier = Callable[[str, dict[str, Any], _Context], Gap]
 
 def install_moto_extensions() -> None:
     """Make moto's CloudFormation import ``AWS::ApiGateway::RestApi`` ``Body`` routes, create
-    ``AWS::SecretsManager::Secret`` and resolve dynamic references (idempotent)."""
+    ``AWS::SecretsManager::Secret``, resolve dynamic references and ``Ref`` an ``AWS::Events::EventBus`` to its name
+    (moto returns the bus object, which breaks every resource that refers to it) (idempotent)."""
     _install_rest_api_body_import()
     _install_secret_model()
     _install_dynamic_references()
+    _install_event_bus_ref()
+
+
+def _install_event_bus_ref() -> None:
+    from moto.events import models as events
+
+    if "physical_resource_id" not in vars(events.EventBus):
+        events.EventBus.physical_resource_id = property(lambda bus: bus.name)  # type: ignore[attr-defined]
 
 
 def _install_rest_api_body_import() -> None:

@@ -221,4 +221,4 @@ def test_a_redelivered_duplicate_is_skipped_before_any_enrichment_work(
 
     service = Ingest(source=S3ArticleSource(resources.bucket), store=DynamoDBFeed(resources.table, client=client))
     assert service.handle(S3EventRecord.model_validate(record)).outcome is Outcome.DUPLICATE
-    assert calls == ["GetItem"]
+    assert calls == ["GetItem", "GetItem"]  # the article record, then its event outbox (empty)

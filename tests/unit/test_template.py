@@ -18,7 +18,7 @@ RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 FUNCTION_ROLES = {"IngestFunction": "IngestFunctionRole", "ApiFunction": "ApiFunctionRole"}
 OWN_RESOURCES = {
-    "IngestFunction": {"ArticlesBucket", "FeedTable", "IngestQueue", "IngestFunctionLogGroup"},
+    "IngestFunction": {"ArticlesBucket", "FeedTable", "IngestQueue", "IngestFunctionLogGroup", "ArticleEventBus"},
     "ApiFunction": {"FeedTable", "ApiFunctionLogGroup"},
 }
 WRITE_ACTION = re.compile(r":(Put|Update|Delete|BatchWrite|Create|Send|Change|TransactWrite|Restore|Tag|Untag)")
@@ -376,8 +376,8 @@ def test_ingest_function_reads_incoming_writes_rejected_and_consumes_its_queue()
     by_sid = {s["Sid"]: s for s in statements("IngestFunctionRole")}
     assert by_sid["ReadUploads"]["Resource"]["Fn::Sub"].endswith("/incoming/*")
     assert set(by_sid["ReadUploads"]["Action"]) <= {"s3:GetObject", "s3:GetObjectVersion"}
-    assert by_sid["WriteRejectionReports"]["Resource"]["Fn::Sub"].endswith("/rejected/*")
-    assert by_sid["WriteRejectionReports"]["Action"] == "s3:PutObject"
+    assert by_sid["ManageRejectionReports"]["Resource"]["Fn::Sub"].endswith("/rejected/*")
+    assert set(by_sid["ManageRejectionReports"]["Action"]) == {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}
     assert set(by_sid["ConsumeIngestQueue"]["Action"]) == {
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
@@ -385,8 +385,8 @@ def test_ingest_function_reads_incoming_writes_rejected_and_consumes_its_queue()
         "sqs:GetQueueAttributes",
     }
     assert "dynamodb:Scan" not in by_sid["WriteFeed"]["Action"]
-    s3_actions = {a for s in statements("IngestFunctionRole") for a in as_list(s["Action"]) if a.startswith("s3:")}
-    assert "s3:DeleteObject" not in s3_actions, "S3 is the source of truth: ingest never deletes uploads"
+    deleting = [s for s in statements("IngestFunctionRole") if "s3:DeleteObject" in as_list(s["Action"])]
+    assert deleting and all(s["Resource"]["Fn::Sub"].endswith("/rejected/*") for s in deleting), "never deletes uploads"
 
 
 def test_ingest_may_list_the_bucket_so_a_missing_key_is_404_not_403() -> None:

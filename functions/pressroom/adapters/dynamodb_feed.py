@@ -6,6 +6,7 @@ Items (see README, "Feed table"):
 pk                         sk           what
 =========================  ===========  ==================================================================
 ``ART#<id>``               ``ARTICLE``  the latest version of an article (any status), zlib JSON in ``doc``
+``ART#<id>``               ``OUTBOX``   the article event of the last save, until it is sent (``notices``)
 ``SLUG#<slug>``            ``SLUG``     slug -> article id; the uniqueness lock of the slug
 ``SRC#<s3 key>``           ``SRC``      S3 key -> article id, to unpublish on object deletion
 ``FEED``                   ``<t>#<id>`` the feed index: one entry per indexed article, summary in ``doc``
@@ -29,6 +30,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from pressroom.models import Article, ArticleSummary
+from pressroom.notices import ArticleEvent
 from pressroom.ports import (
     ArticleRecord,
     ArticleWrite,
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 ARTICLE_SK = "ARTICLE"
+OUTBOX_SK = "OUTBOX"
 PROMOS_PK = "PROMOS"
 PROMO_TTL = timedelta(days=30)
 _SEP = "\x1f"
@@ -205,7 +208,31 @@ class DynamoDBFeed:
             actions.append({"Put": {"TableName": self.table_name, "Item": item}})
         for sk in sorted(set(old.pending_promos if old else ()) - set(promo_sks)):
             actions.append({"Delete": {"TableName": self.table_name, "Key": {"pk": _s(PROMOS_PK), "sk": _s(sk)}}})
+        if write.event is not None:
+            item = {
+                "pk": _s(f"ART#{article.id}"),
+                "sk": _s(OUTBOX_SK),
+                "event_id": _s(write.event.event_id),
+                "event": _s(write.event.to_json()),
+            }
+            actions.append({"Put": {"TableName": self.table_name, "Item": item}})
         self._transact(actions, slug_at=slug_at)
+
+    def pending_event(self, article_id: str) -> ArticleEvent | None:
+        item = self._get(f"ART#{article_id}", OUTBOX_SK, consistent=True)
+        return ArticleEvent.from_json(item["event"]["S"]) if item else None
+
+    def event_sent(self, article_id: str, event_id: str) -> None:
+        try:
+            self._client.delete_item(
+                TableName=self.table_name,
+                Key={"pk": _s(f"ART#{article_id}"), "sk": _s(OUTBOX_SK)},
+                ConditionExpression="event_id = :id",
+                ExpressionAttributeValues={":id": _s(event_id)},
+            )
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def resolve_promos(self, resolutions: list[tuple[ArticleRecord, Article, tuple[str, ...]]]) -> int:
         """Rewrite earlier articles whose promos now resolve (conditional on their ``rev``) and drop the resolved
