@@ -60,8 +60,10 @@ def change_event(
     version: str,
     source_key: str,
     base_url: str,
+    enrichment: str = "",
 ) -> ArticleEvent | None:
-    """The event of writing ``article`` (None when readers see no change)."""
+    """The event of writing ``article`` (None when readers see no change). A reindex of the same version by other
+    enrichment code is a change (its ``event_id`` differs)."""
     if served_now:
         kind: DetailType = "ArticleUpdated" if served_before else "ArticlePublished"
     elif served_before:
@@ -70,7 +72,7 @@ def change_event(
         return None
     detail = {
         "schema_version": SCHEMA_VERSION,
-        "event_id": _event_id(kind, article.id, version),
+        "event_id": _event_id(kind, article.id, version, enrichment),
         "id": article.id,
         "slug": article.slug,
         "url": article_url(base_url, article.slug) if base_url and article.slug else None,

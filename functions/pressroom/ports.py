@@ -71,6 +71,7 @@ class ArticleRecord:
     index_keys: tuple[tuple[str, str], ...] = ()
     pending_promos: tuple[str, ...] = ()
     deleted_at: str | None = None
+    enrichment: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class ArticleWrite:
     pending_promos: tuple[str, ...] = ()
     deleted_at: str | None = None
     event: ArticleEvent | None = None
+    enrichment: str = ""
 
 
 class ConcurrentChange(Exception):

@@ -37,7 +37,7 @@ from pressroom.ports import (
     section_index,
     tag_index,
 )
-from pressroom.preparing import build_article, enrich
+from pressroom.preparing import ENRICHMENT_VERSION, build_article, enrich
 from pressroom.relating import COMPUTED_LIMIT, match_headline, rank_related
 from pressroom.text import slugify
 from pressroom.versions import Order, Version
@@ -79,6 +79,7 @@ class _Offer:
     upload: ArticleUpload
     version: Version
     current: bool
+    reindex: str | None = None
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Ingest:
     store: FeedStore
     events: EventSink = field(default_factory=NoEvents)
     base_url: str = ""
+    enrichment: str = ENRICHMENT_VERSION
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def handle(self, record: S3EventRecord) -> Result:
@@ -108,7 +110,8 @@ class Ingest:
         except ObjectTooLarge as e:
             return self.reject(key, ref.etag, object_too_large(e.size))
         if record.is_removal or _names(ref.etag, ref.version_id, obj):
-            return self.offer(obj, sequencer=None if record.is_removal else ref.sequencer, current=True)
+            sequencer = None if record.is_removal else ref.sequencer
+            return self.offer(obj, sequencer=sequencer, current=True, reindex=record.reindex)
         earlier = self._earlier(key, ref.version_id, ref.etag or "")
         if earlier is None:
             return Result(Outcome.STALE, key, detail="superseded by a later upload of the key (it has its own event)")
@@ -120,8 +123,10 @@ class Ingest:
         except ObjectTooLarge:
             return None
 
-    def offer(self, obj: SourceObject, *, sequencer: str | None, current: bool) -> Result:
-        """Offer one version of a key (read from S3) for publication; ``current``: it is S3's current object."""
+    def offer(self, obj: SourceObject, *, sequencer: str | None, current: bool, reindex: str | None = None) -> Result:
+        """Offer one version of a key (read from S3) for publication; ``current``: it is S3's current object.
+        ``reindex`` (``"all"`` or ``"stale"``): enrich it again even if it is stored already (``"stale"``: only if
+        it was enriched by other code than this, ``enrichment``)."""
         try:
             upload = parse_upload(obj.data, obj.key)
         except UploadRejected as e:
@@ -129,7 +134,7 @@ class Ingest:
         version = Version.of(
             updated_at=upload.updated_at, last_modified=obj.last_modified, etag=obj.etag, sequencer=sequencer
         )
-        return self.publish(_Offer(obj, upload, version, current))
+        return self.publish(_Offer(obj, upload, version, current, reindex))
 
     def reject(
         self, key: str, etag: str | None, error: UploadRejected, *, outcome: Outcome = Outcome.REJECTED
@@ -178,6 +183,7 @@ class Ingest:
                 version=str(offer.version),
                 source_key=obj.key,
                 base_url=self.base_url,
+                enrichment=self.enrichment,
             )
             write = ArticleWrite(
                 article=article,
@@ -189,6 +195,7 @@ class Ingest:
                 old=current,
                 pending_promos=pending,
                 event=event,
+                enrichment=self.enrichment,
             )
             try:
                 self.store.save(write)
@@ -233,6 +240,8 @@ class Ingest:
         if order is Order.UNDECIDED:
             order = Order.NEWER if self.source.current_etag(key) == offer.obj.etag else Order.OLDER
         if order is Order.SAME:
+            if offer.reindex == "all" or (offer.reindex == "stale" and current.enrichment != self.enrichment):
+                return None
             self._send(article_id, self.store.pending_event(article_id))
             return Result(Outcome.DUPLICATE, key, article_id, detail="this version is stored already")
         if order is Order.OLDER:
@@ -296,6 +305,7 @@ class Ingest:
                 version=current.stored.version,
                 source_key=key,
                 base_url=self.base_url,
+                enrichment=current.enrichment,
             )
             write = ArticleWrite(
                 article=withdrawn,
@@ -307,6 +317,7 @@ class Ingest:
                 old=current,
                 deleted_at=_second_key(deleted_at),
                 event=event,
+                enrichment=current.enrichment,
             )
             try:
                 self.store.save(write)

@@ -103,6 +103,7 @@ class DynamoDBFeed:
             index_keys=tuple(tuple(k["S"].split(_SEP, 1)) for k in item.get("index_keys", {}).get("L", [])),
             pending_promos=tuple(p["S"] for p in item.get("pending_promos", {}).get("L", [])),
             deleted_at=item.get("deleted_at", {}).get("S"),
+            enrichment=item.get("enrichment", {}).get("S", ""),
         )
 
     def get_articles(self, ids: Sequence[str]) -> list[Article]:
@@ -282,6 +283,7 @@ class DynamoDBFeed:
             "source_key": _s(write.source_key),
             "index_keys": {"L": [_s(f"{pk}{_SEP}{sk}") for pk, sk in sorted(index)]},
             "pending_promos": {"L": [_s(sk) for sk in promo_sks]},
+            "enrichment": _s(write.enrichment),
         }
         if write.deleted_at:
             item["deleted_at"] = _s(write.deleted_at)

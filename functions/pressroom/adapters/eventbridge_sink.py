@@ -11,6 +11,7 @@ from pressroom.notices import SOURCE, ArticleEvent
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
 
 _BATCH = 10
 
@@ -28,7 +29,7 @@ class EventBridgeSink:
 
     def emit(self, events: Sequence[ArticleEvent]) -> None:
         for start in range(0, len(events), _BATCH):
-            entries = [
+            entries: list[PutEventsRequestEntryTypeDef] = [
                 {
                     "Source": SOURCE,
                     "DetailType": event.detail_type,
