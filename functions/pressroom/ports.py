@@ -190,9 +190,12 @@ class ObjectGone(Exception):
 
 
 class ObjectTooLarge(Exception):
-    def __init__(self, size: int) -> None:
+    """The current object is over the size limit (its body is not read); ``etag`` names that object."""
+
+    def __init__(self, size: int, etag: str | None = None) -> None:
         super().__init__(f"object is {size} bytes")
         self.size = size
+        self.etag = etag
 
 
 class ArticleSource(Protocol):

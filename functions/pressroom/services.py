@@ -101,14 +101,12 @@ class Ingest:
             return Result(Outcome.IGNORED, key, detail="not an upload under incoming/")
         if record.is_removal and self.source.current_etag(key) is None:
             return self.unpublish_deleted(key, record.event_time)
-        if not record.is_removal and ref.size is not None and ref.size > MAX_OBJECT_BYTES:
-            return self.reject(key, ref.etag, object_too_large(ref.size))
         try:
             obj = self.source.fetch(key, max_bytes=MAX_OBJECT_BYTES)
         except ObjectGone:
             return Result(Outcome.GONE, key, detail="object deleted before the event was processed")
         except ObjectTooLarge as e:
-            return self.reject(key, ref.etag, object_too_large(e.size))
+            return self.reject(key, e.etag, object_too_large(e.size))
         if record.is_removal or _names(ref.etag, ref.version_id, obj):
             sequencer = None if record.is_removal else ref.sequencer
             return self.offer(obj, sequencer=sequencer, current=True, reindex=record.reindex)
