@@ -612,7 +612,7 @@ _PROPERTY_GAPS: dict[tuple[str, str], _PropertyApplier | str] = {
     ("AWS::KMS::Key", "KeyPolicy"): _key_policy,
     ("AWS::DynamoDB::Table", "TimeToLiveSpecification"): _ttl,
     ("AWS::DynamoDB::Table", "PointInTimeRecoverySpecification"): _pitr,
-    ("AWS::Lambda::Function", "TracingConfig"): "no X-Ray daemon locally; Powertools Tracer is a no-op off Lambda",
+    ("AWS::Lambda::Function", "TracingConfig"): "no X-Ray locally: Lambda's own tracing has no local counterpart",
     ("AWS::Lambda::Function", "Architectures"): "functions run in-process on the host's Python and CPU",
 }
 
