@@ -17,6 +17,7 @@ CONTRACT_OUTPUTS = (
     "DeadLetterQueueUrl",
     "ApiUrl",
     "EventBusName",
+    "CdnUrl",
 )
 
 _FN_TAGS = {
