@@ -327,7 +327,8 @@ def render_listing(
         for s in items
     ]
     head = (
-        f'<meta name="description" content="{_e(description)}"><link rel="canonical" href="{_e(url)}">'
+        ("" if items else '<meta name="robots" content="noindex">')
+        + f'<meta name="description" content="{_e(description)}"><link rel="canonical" href="{_e(url)}">'
         + _alternates(site, [listing, FRONT])
         + _social(kind="website", title=listing.title, description=description, url=url, image=None)
         + _json_ld(

@@ -19,6 +19,7 @@ from lxml import html as lxml_html
 from pressroom.config import ApiSettings
 from pressroom.handlers import api
 from pressroom.models import Image, RelatedLink, Tag
+from pressroom.text import slugify
 from tests.conftest import LambdaContext
 from tests.fakes_api import T0, InMemoryFeed, make_article, rest_event
 
@@ -165,9 +166,8 @@ def test_hostile_text_stays_text_on_every_page(feed: InMemoryFeed) -> None:
     feed.publish(make_article(50, title=HOSTILE, summary=HOSTILE, author=[HOSTILE], section=HOSTILE, tags=[tag],
                               image=Image(url='https://img.example.com/a.jpg?"><script>', alt=HOSTILE)))  # fmt: skip
     client = Client(feed)
-    slug_of = {"tag": "tom-jerry-script-alert-x-script-quoted-title-b"}
-    for path in ("/news/article-50", "/", f"/tags/{slug_of['tag']}", "/tags/tom-jerry-script",
-                 "/authors/tom-jerry-script-alert-x-script-quoted-title-b"):  # fmt: skip
+    slug = slugify(HOSTILE)
+    for path in ("/news/article-50", "/", "/tags/tom-jerry-script", f"/sections/{slug}", f"/authors/{slug}"):
         reply = client.get(path)
         assert reply.status == 200, path
         page = reply.page
@@ -256,10 +256,14 @@ def test_tag_section_and_author_pages_list_their_articles(
     assert page.xpath('//link[@rel="canonical"]/@href') == [f"{API}{feed_path.removesuffix('/atom.xml')}"]
 
 
-def test_a_list_nobody_has_published_in_yet_is_an_empty_page(client: Client) -> None:
-    reply = client.get("/tags/unknown-tag")
-    assert reply.status == 200 and "No articles yet." in reply.body
-    assert reply.page.xpath("//h1/text()") == ["unknown-tag"]
+def test_a_list_nobody_has_published_in_yet_is_a_404_page_that_says_so(client: Client) -> None:
+    for path in ("/tags/unknown-tag", "/sections/unknown-tag", "/authors/unknown-tag"):
+        reply = client.get(path)
+        assert (reply.status, reply.headers["Cache-Control"]) == (404, "no-store"), path
+        assert "No articles yet." in reply.body and reply.page.xpath("//h1/text()") == ["unknown-tag"]
+        assert reply.page.xpath('//meta[@name="robots"]/@content') == ["noindex"]
+    empty = Client(InMemoryFeed()).get("/")
+    assert empty.status == 200 and "No articles yet." in empty.body
 
 
 # ------------------------------------------------------------------------------------------------ errors as pages

@@ -112,11 +112,7 @@ API_DESCRIPTION = (
     "newest first and paged with opaque `next_cursor`s, valid only on the list that issued them."
 )
 PAGE_SIZE = DEFAULT_LIMIT
-_HTML_HEADERS = {
-    "Content-Security-Policy": "",  # filled from pressroom.pages.CSP on first use (kept off the cold start)
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-}
+_HTML_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
 _MONTH = re.compile(r"(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])\.xml")
 
 
@@ -384,11 +380,15 @@ def list_tag_articles(
 
 
 def _listing_page(listing: Listing, cursor: str | None) -> Response[str]:
+    """A page of the list; a tag, section or author without any article is a 404 (its page says so), so that
+    crawlers do not keep empty pages."""
     from pressroom.pages import render_listing
 
     page = _root.get().reading.list_articles(listing.index, limit=PAGE_SIZE, cursor=cursor)
     listing = named(listing, page.items)
     body = render_listing(_site(), listing, page.items, cursor=cursor, next_cursor=page.next_cursor)
+    if not page.items and cursor is None and listing.kind != "front":
+        return _html(body, ERROR_CACHE, 404)
     return _html(body, LIST_CACHE)
 
 
