@@ -22,6 +22,10 @@ def section_index(section_slug: str) -> str:
     return f"SECTION#{section_slug}"
 
 
+def author_index(author_slug: str) -> str:
+    return f"AUTHOR#{author_slug}"
+
+
 @dataclass(frozen=True)
 class StoredArticle:
     """What the store knows of an article id: its latest version, even when withdrawn or a draft."""
@@ -52,9 +56,12 @@ class FeedReader(Protocol):
         """Whole articles for up to 100 ids (one BatchGetItem; any status). Unknown ids are left out."""
         ...
 
-    def list_index(self, index: str, *, limit: int, after: str | None, now: datetime) -> IndexPage:
-        """Newest-first page of ``index`` (``FEED_INDEX``, ``tag_index(slug)`` or ``section_index(slug)``),
-        hiding entries scheduled after ``now``. ``after`` is the ``last_position`` of the previous page."""
+    def list_index(
+        self, index: str, *, limit: int, after: str | None, now: datetime, since: datetime | None = None
+    ) -> IndexPage:
+        """Newest-first page of ``index`` (``FEED_INDEX``, ``tag_index(slug)``, ``section_index(slug)`` or
+        ``author_index(slug)``) of up to ``limit`` entries, hiding entries scheduled after ``now`` and, with
+        ``since``, entries published before it. ``after`` is the ``last_position`` of the previous page."""
         ...
 
 

@@ -34,6 +34,7 @@ from pressroom.ports import (
     ObjectTooLarge,
     SlugTaken,
     SourceObject,
+    author_index,
     section_index,
     tag_index,
 )
@@ -421,6 +422,7 @@ def index_names(article: Article) -> tuple[str, ...]:
     if article.section and slugify(article.section):
         names.append(section_index(slugify(article.section)))
     names.extend(tag_index(tag.slug) for tag in article.tags if tag.slug)
+    names.extend(author_index(slugify(name)) for name in article.author if slugify(name))
     return tuple(dict.fromkeys(names))
 
 

@@ -87,7 +87,7 @@ def test_publish_reports_published_and_rejected_articles(local_stack: LocalStack
     result = pressroom("publish", str(folder), "--endpoint-url", local_stack.endpoint_url, "--no-validate")
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
-    assert f"published  {folder / (slug + '.json')} -> {local_stack.api_url}/articles/{slug}" in out
+    assert f"published  {folder / (slug + '.json')} -> {local_stack.api_url}/news/{slug}" in out
     assert f"rejected   {bad}" in out
     assert f"{bad}: published_at: " in out
 

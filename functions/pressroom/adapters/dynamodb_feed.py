@@ -12,6 +12,7 @@ pk                         sk           what
 ``FEED``                   ``<t>#<id>`` the feed index: one entry per indexed article, summary in ``doc``
 ``TAG#<tag slug>``         ``<t>#<id>`` one tag index per tag
 ``SECTION#<section>``      ``<t>#<id>`` one section index per section
+``AUTHOR#<author slug>``   ``<t>#<id>`` one author index per author
 ``PROMOS``                 ``<id>#<n>`` promo lines not yet resolved to an article (expire after 30 days)
 =========================  ===========  ==================================================================
 
@@ -128,11 +129,14 @@ class DynamoDBFeed:
         item = self._get(f"SRC#{key}", "SRC", consistent=True)
         return item["article_id"]["S"] if item else None
 
-    def list_index(self, index: str, *, limit: int, after: str | None, now: datetime) -> IndexPage:
+    def list_index(
+        self, index: str, *, limit: int, after: str | None, now: datetime, since: datetime | None = None
+    ) -> IndexPage:
         upper = now_bound(now)
         if after is not None and after < upper:
             upper = after
-        items = self._query(index, upper, limit=limit + 1)
+        lower = time_key(since) if since is not None else None
+        items = self._query(index, upper, limit=limit + 1, lower=lower)
         more = len(items) > limit
         items = items[:limit]
         return IndexPage(
@@ -316,17 +320,30 @@ class DynamoDBFeed:
         )
         return response.get("Item")
 
-    def _query(self, pk: str, upper: str, *, limit: int, projection: bool = False) -> list[dict[str, Any]]:
+    def _query(
+        self, pk: str, upper: str, *, limit: int, projection: bool = False, lower: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Up to ``limit`` items of ``pk`` with ``lower <= sk < upper``, newest first: one Query, or more when a
+        response stops at DynamoDB's 1 MB page before ``limit`` items (it then carries ``LastEvaluatedKey``)."""
         kwargs: dict[str, Any] = {
             "TableName": self.table_name,
             "KeyConditionExpression": "pk = :pk AND sk < :upper",
             "ExpressionAttributeValues": {":pk": _s(pk), ":upper": _s(upper)},
             "ScanIndexForward": False,
-            "Limit": limit,
         }
+        if lower is not None:  # BETWEEN is inclusive: the upper bound itself is dropped below
+            kwargs["KeyConditionExpression"] = "pk = :pk AND sk BETWEEN :lower AND :upper"
+            kwargs["ExpressionAttributeValues"][":lower"] = _s(lower)
         if projection:
             kwargs["ProjectionExpression"] = "sk, article_id, slug, title"
-        return self._client.query(**kwargs).get("Items", [])
+        items: list[dict[str, Any]] = []
+        while len(items) < limit:
+            response = self._client.query(**kwargs, Limit=limit - len(items))
+            items.extend(item for item in response.get("Items", []) if item["sk"]["S"] != upper)
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return items[:limit]
 
 
 def _hit(item: dict[str, Any]) -> IndexHit:
