@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: up test lint bench venv requirements clean
 
-$(STAMP): pyproject.toml
+# The functions' dependencies at the versions their zip ships (functions/requirements.txt), so tests run with those.
+$(STAMP): pyproject.toml functions/requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip uv
-	@$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	@$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]' -c functions/requirements.txt
 	@touch $(STAMP)
 
 venv: $(STAMP)

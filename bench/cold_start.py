@@ -1,10 +1,10 @@
 """Cold start: import time of each handler module in a fresh interpreter, against ``import boto3`` alone.
 
-Run: ``python -m bench.cold_start [--runs 12]``. Each run is a new ``python -c`` that times ``import <module>`` with
-``time.perf_counter`` (runs of the three modules interleaved, so load from other work hits all alike); the figure is
-the median. The environment is the one the functions have in Lambda (``template.yaml`` Globals and the variables the
-Lambda runtime sets, so Powertools' Tracer is enabled and patches as it does there). The import path is the one of
-the deployment package: ``functions/`` plus ``functions/requirements.txt`` and boto3 installed into a folder (as
+Run: ``python -m bench.cold_start [--runs 12] [--package]``. Each run is a new ``python -c`` that times
+``import <module>`` with ``time.perf_counter`` (runs of the three modules interleaved, so load from other work hits
+all alike); the figure is the median. The environment is the one the functions have in Lambda (``template.yaml``
+Globals and the variables the Lambda runtime sets, so Powertools behaves as it does there). The import path is the
+one of the deployment package: ``functions/`` plus ``functions/requirements.txt`` and boto3 installed into a folder (as
 ``sam build`` does; the Lambda runtime provides boto3), run with ``python -S`` (no site-packages), so modules that
 only the dev venv has (``requests``, ``httpx`` …, which X-Ray's ``patch_all`` would import) are not counted. If that
 folder cannot be built (uv from its cache, or from the package index), the venv is used and the figures say so.
@@ -14,16 +14,25 @@ whose dependencies were installed by pip (which compiles them); ``PYTHONDONTWRIT
 The top import contributors come from ``-X importtime`` (median over a few runs): each module's own ("self") time,
 summed per top-level package, counting only modules that ``import boto3`` alone does not load — what the handler
 adds on top of bare boto3.
+
+``--package`` also prints what each function's zip holds: its size, unzipped and zipped, and its largest top-level
+entries, from ``sam build`` of ``template.yaml`` (no container: it needs the SAM CLI, ``pip install aws-sam-cli``,
+and a ``python3.13`` on PATH); without those, from the same requirements installed for arm64 Linux by uv, which
+pip would resolve alike. It also says how many builds SAM made for the functions (one when they share it).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +42,7 @@ HANDLERS = {"ApiFunction": "pressroom.handlers.api", "IngestFunction": "pressroo
 TARGET_MS = {"ApiFunction": 150.0, "IngestFunction": 300.0}
 PYCACHE = Path(tempfile.gettempdir()) / "pressroom-bench-pycache"
 PACKAGE = Path(tempfile.gettempdir()) / "pressroom-bench-lambda-package"
+BUILD = Path(tempfile.gettempdir()) / "pressroom-bench-sam-build"
 
 
 def lambda_package() -> Path | None:
@@ -205,12 +215,93 @@ def lines(figures: ColdStart) -> list[str]:
     return out
 
 
+@dataclass
+class BuiltPackage:
+    how: str
+    builds: int | None  # how many builds ``sam build`` made for the functions; None when uv stood in for it
+    functions: dict[str, Path]  # function (logical id) -> its built folder, the zip's contents
+
+    def size_mb(self, function: str) -> tuple[float, float]:
+        """Unzipped and zipped (deflate, as ``sam package``) size of ``function``'s package in MB."""
+        root = self.functions[function]
+        files = [p for p in root.rglob("*") if p.is_file()]
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in files:
+                archive.write(path, path.relative_to(root).as_posix())
+        return sum(p.stat().st_size for p in files) / 1e6, len(buffer.getvalue()) / 1e6
+
+    def top_level(self, function: str, top: int = 12) -> list[tuple[str, float]]:
+        """The ``top`` largest top-level entries of ``function``'s package (MB); metadata folders are left out."""
+        sizes: dict[str, float] = {}
+        for path in self.functions[function].rglob("*"):
+            name = path.relative_to(self.functions[function]).parts[0]
+            if path.is_file() and not name.endswith((".dist-info", ".data")):
+                sizes[name] = sizes.get(name, 0.0) + path.stat().st_size / 1e6
+        return sorted(sizes.items(), key=lambda kv: kv[1], reverse=True)[:top]
+
+
+def sam_build(build_dir: Path = BUILD) -> BuiltPackage | str:
+    """``sam build`` of ``template.yaml`` into ``build_dir`` (no container, no cache); the reason when it cannot."""
+    sam = shutil.which("sam") or shutil.which("sam", path=str(Path(sys.executable).parent))
+    if sam is None:
+        return "no SAM CLI on PATH (pip install aws-sam-cli)"
+    shutil.rmtree(build_dir, ignore_errors=True)
+    command = [sam, "build", "--template-file", str(ROOT / "template.yaml"), "--build-dir", str(build_dir / "build")]
+    command += ["--cache-dir", str(build_dir / "cache"), "--no-cached"]
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        return f"sam build failed: {(done.stdout + done.stderr).strip().splitlines()[-1]}"
+    builds = len(re.findall(r"^Building codeuri: .* functions: ", done.stdout + done.stderr, re.MULTILINE))
+    functions = {p.name: p for p in sorted((build_dir / "build").iterdir()) if p.is_dir()}
+    return BuiltPackage("sam build (no container)", builds, functions)
+
+
+def uv_build(build_dir: Path = BUILD) -> BuiltPackage | str:
+    """``functions/`` plus ``functions/requirements.txt`` installed for python3.13 on arm64 Linux by uv."""
+    uv = Path(sys.executable).with_name("uv")
+    if not uv.exists():
+        return "no uv in the venv"
+    target = build_dir / "uv" / "functions"
+    shutil.rmtree(target, ignore_errors=True)
+    install = [str(uv), "pip", "install", "-q", "--target", str(target), "--python-version", "3.13"]
+    install += ["--python-platform", "aarch64-manylinux2014", "--only-binary", ":all:"]
+    install += ["-r", str(ROOT / "functions" / "requirements.txt")]
+    for extra in (["--offline"], []):
+        if subprocess.run(install + extra, capture_output=True, text=True).returncode == 0:
+            shutil.copytree(
+                ROOT / "functions", target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+            )
+            return BuiltPackage(
+                "uv pip install --target, arm64 wheels (as sam build would)", None, {"functions": target}
+            )
+    return "uv could not install functions/requirements.txt for arm64"
+
+
+def package_lines(built: BuiltPackage) -> list[str]:
+    builds = f"; {built.builds} build(s) for {len(built.functions)} functions" if built.builds is not None else ""
+    out = [f"Deployment package ({built.how}{builds}):"]
+    for function in built.functions:
+        unzipped, zipped = built.size_mb(function)
+        listed = ", ".join(f"{name} {mb:.1f}" for name, mb in built.top_level(function))
+        out.append(f"{function}: {unzipped:.1f} MB unzipped, {zipped:.1f} MB zipped; largest (MB): {listed}")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=12)
+    parser.add_argument("--package", action="store_true", help="also build the functions and list their zips")
     args = parser.parse_args()
     for line in lines(measure(args.runs)):
         print(line)
+    if args.package:
+        built = sam_build()
+        if isinstance(built, str):
+            print(f"sam build not used: {built}")
+            built = uv_build()
+        print(*(package_lines(built) if isinstance(built, BuiltPackage) else [built]), sep="\n")
 
 
 if __name__ == "__main__":

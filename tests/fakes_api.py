@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from pressroom.models import Article, Tag
-from pressroom.ports import FEED_INDEX, IndexPage, StoredArticle, section_index, tag_index
-from pressroom.text import slugify
+from pressroom.ports import IndexPage, StoredArticle
+from pressroom.services import index_names
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -78,10 +78,7 @@ class InMemoryFeed:
         self.slugs[article.slug] = article.id
         if article.status == "published" and not deleted:
             key = sort_key(article.published_at, article.id)
-            names = [FEED_INDEX, *(tag_index(t.slug) for t in article.tags)]
-            if article.section:
-                names.append(section_index(slugify(article.section)))
-            for name in names:
+            for name in index_names(article):
                 self.indexes.setdefault(name, {})[key] = article
         return article
 
@@ -99,13 +96,20 @@ class InMemoryFeed:
         article_id = self.slugs.get(slug)
         return self.articles.get(article_id) if article_id else None
 
-    def list_index(self, index: str, *, limit: int, after: str | None, now: datetime) -> IndexPage:
+    def list_index(
+        self, index: str, *, limit: int, after: str | None, now: datetime, since: datetime | None = None
+    ) -> IndexPage:
         self.calls.append(f"list_index:{index}")
         if not 0 < len(index.encode()) <= 2048 or (after is not None and not 0 < len(after.encode()) <= 1024):
             raise DynamoDBValidationError("a key value must be a non-empty string within the key size limits")
         now_key = f"{now.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}"
+        since_key = f"{since.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}" if since is not None else ""
         keys = sorted(
-            (k for k in self.indexes.get(index, {}) if k.split("#", 1)[0] <= now_key and (after is None or k < after)),
+            (
+                k
+                for k in self.indexes.get(index, {})
+                if since_key <= k.split("#", 1)[0] <= now_key and (after is None or k < after)
+            ),
             reverse=True,
         )
         page = keys[:limit]

@@ -44,7 +44,7 @@ class ArticleSummaryOut(_Out):
                 {
                     "id": "harbour-lights",
                     "slug": "harbour-lights-festival-returns-to-portmere",
-                    "url": "https://news.example.com/articles/harbour-lights-festival-returns-to-portmere",
+                    "url": "https://news.example.com/news/harbour-lights-festival-returns-to-portmere",
                     "title": "Harbour lights festival returns to Portmere",
                     "summary": "The festival returns this weekend.",
                     "published_at": "2026-11-25T09:30:00Z",
@@ -63,7 +63,7 @@ class ArticleSummaryOut(_Out):
 
     id: str
     slug: str
-    url: str = Field(description="Public URL of the article, built from the public base URL.")
+    url: str = Field(description="Public URL of the article's HTML page: `<public base URL>/news/<slug>`.")
     title: str = Field(description="Plain text.")
     summary: str = Field(description="Plain text, never markup: escape it to show it in HTML.")
     published_at: datetime = Field(description="RFC 3339, UTC.")
@@ -141,17 +141,17 @@ class JsonFeedItem(_Out):
     url: str
     title: str
     content_html: str = Field(description="The sanitised body, or the summary and a link when it does not fit.")
-    summary: str = Field(description="Plain text.")
+    summary: str | None = Field(default=None, description="Plain text; left out when empty.")
     date_published: str = Field(description="RFC 3339.")
     date_modified: str = Field(description="RFC 3339.")
-    authors: list[JsonFeedAuthor] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
+    authors: list[JsonFeedAuthor] | None = Field(default=None, min_length=1, description="Left out when none.")
+    tags: list[str] | None = Field(default=None, min_length=1, description="Left out when none.")
     language: str
     image: str | None = None
 
 
 class JsonFeed(_Out):
-    """A JSON Feed 1.1 document."""
+    """A JSON Feed 1.1 document. Optional members with nothing to say are left out, never empty."""
 
     version: Literal["https://jsonfeed.org/version/1.1"] = "https://jsonfeed.org/version/1.1"
     title: str

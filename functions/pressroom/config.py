@@ -20,6 +20,8 @@ class _Settings(BaseModel):
 class IngestSettings(_Settings):
     table_name: str = Field(alias="TABLE_NAME", min_length=3)
     bucket_name: str = Field(alias="BUCKET_NAME", min_length=3)
+    event_bus_name: str = Field(default="", alias="EVENT_BUS_NAME")
+    public_base_url: str = Field(default="", alias="PUBLIC_BASE_URL")
 
 
 class ApiSettings(_Settings):

@@ -8,9 +8,21 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from urllib.parse import unquote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+REINDEX_EVENT = "PressroomReindex"
+
+
+def reindex_record(bucket: str, key: str, *, only_stale: bool, event_time: str) -> dict[str, object]:
+    """A record in the S3 notification shape that asks ingest to re-enrich the current object of ``key`` (event name
+    ``PressroomReindex:All`` or ``PressroomReindex:Stale``): ``pressroom reindex`` sends these to the ingest queue."""
+    return {
+        "eventName": f"{REINDEX_EVENT}:{'Stale' if only_stale else 'All'}",
+        "eventTime": event_time,
+        "s3": {"bucket": {"name": bucket}, "object": {"key": quote_plus(key, safe="/")}},
+    }
 
 
 class _Lenient(BaseModel):
@@ -46,6 +58,12 @@ class S3EventRecord(_Lenient):
     @property
     def is_removal(self) -> bool:
         return self.event_name.startswith("ObjectRemoved")
+
+    @property
+    def reindex(self) -> str | None:
+        """``"all"`` or ``"stale"`` for a reindex request (``pressroom reindex``), else None."""
+        prefix, _, scope = self.event_name.partition(":")
+        return scope.lower() if prefix == REINDEX_EVENT and scope in ("All", "Stale") else None
 
 
 class S3Notification(_Lenient):

@@ -18,7 +18,14 @@ Contracts shared by the three formats:
   carry their summary and a link; if even the summaries do not fit, the oldest entries are left out;
 - characters XML 1.0 forbids (control characters, lone surrogates) are dropped from every string;
 - RSS dates are RFC 822, Atom and JSON Feed dates RFC 3339; tags are categories (term = slug, label = name);
-- the output is a pure function of the articles (build dates come from the newest article), so ETags are stable.
+- links lead to HTML pages: each entry to its article's page, the feed to its list's page (``home_url``);
+- authors: each entry names its article's authors; an Atom feed also names the publication as the feed's author,
+  so every entry has one (RFC 4287 4.1.1) whether or not its article has; JSON Feed leaves out what is empty
+  (``authors``, ``tags``, ``summary``), as JSON Feed 1.1 asks;
+- the lead image is an RSS ``<enclosure>`` (when its URL names an image type) and ``<media:content>``, an Atom
+  ``<link rel="enclosure">`` and ``<media:content>``, and JSON Feed's ``image``;
+- the output is a pure function of the articles and ``FeedMeta`` (build dates come from the newest article; an empty
+  feed is dated ``FeedMeta.built_at``), so ETags are stable.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from pressroom.api_models import (
@@ -39,6 +47,7 @@ from pressroom.api_models import (
     payload_bytes,
     payload_fits,
 )
+from pressroom.links import SITE_NAME
 from pressroom.models import ArticleSummary, article_url
 from pressroom.reading import FeedEntry
 
@@ -47,8 +56,16 @@ ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8"
 JSON_FEED_CONTENT_TYPE = "application/feed+json; charset=utf-8"
 
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BODY_SHARE = (3, 5)
+_IMAGE_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "avif": "image/avif",
+    "svg": "image/svg+xml",
+}
 
 _Render = Callable[[Sequence[FeedEntry], Sequence[bool]], str]
 
@@ -56,7 +73,8 @@ _Render = Callable[[Sequence[FeedEntry], Sequence[bool]], str]
 @dataclass(frozen=True)
 class FeedMeta:
     """What a feed says about itself. ``base_url`` is the public base URL of articles; ``self_url`` is the URL of
-    this very document and ``home_url`` the matching list (e.g. ``…/articles`` or ``…/tags/x/articles``)."""
+    this very document and ``home_url`` the HTML page of the same list (e.g. ``…/`` or ``…/tags/x``). ``built_at``
+    dates a feed that has no entries; ``author`` is the publication, the feed's own author."""
 
     title: str
     description: str
@@ -64,7 +82,9 @@ class FeedMeta:
     base_url: str
     self_url: str
     home_url: str
+    built_at: datetime
     language: str = "en"
+    author: str = SITE_NAME
 
 
 def entry_id(article_id: str) -> str:
@@ -97,8 +117,15 @@ def _content_html(meta: FeedMeta, entry: FeedEntry, full: bool) -> str:
     return f'<p>{html.escape(_summary_text(entry.summary))}</p><p><a href="{url}">Read the article</a></p>'
 
 
-def _last_modified(entries: Sequence[FeedEntry]) -> datetime:
-    return max((e.summary.updated_at for e in entries), default=_EPOCH)
+def _last_modified(meta: FeedMeta, entries: Sequence[FeedEntry]) -> datetime:
+    return max((e.summary.updated_at for e in entries), default=meta.built_at)
+
+
+def image_type(url: str) -> str | None:
+    """The media type an image URL names by its extension (``…/a.JPG?w=2`` -> ``image/jpeg``), or None."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    name = path.rsplit("/", 1)[-1]
+    return _IMAGE_TYPES.get(name.rsplit(".", 1)[-1].lower()) if "." in name else None
 
 
 def _xml_cost(body: str) -> int:
@@ -147,11 +174,11 @@ def _json_document(meta: FeedMeta, entries: Sequence[FeedEntry], full: Sequence[
             url=article_url(meta.base_url, e.summary.slug),
             title=e.summary.title,
             content_html=_content_html(meta, e, keep),
-            summary=e.summary.summary,
+            summary=e.summary.summary or None,
             date_published=rfc3339(e.summary.published_at),
             date_modified=rfc3339(e.summary.updated_at),
-            authors=[JsonFeedAuthor(name=name) for name in e.summary.author],
-            tags=[t.name for t in e.summary.tags],
+            authors=[JsonFeedAuthor(name=name) for name in e.summary.author] or None,
+            tags=[t.name for t in e.summary.tags] or None,
             language=e.summary.language,
             image=e.summary.image.url if e.summary.image else None,
         )
@@ -173,19 +200,46 @@ def render_json_feed(meta: FeedMeta, entries: Sequence[FeedEntry], *, max_bytes:
     return _fitted(lambda es, full: _json_document(meta, es, full), entries, _json_cost, max_bytes)
 
 
+@cache
+def _atom_links() -> tuple[type, type]:
+    """A feedgen extension that writes an Atom entry's links with their ``rel`` and ``type``: feedgen 1.0 drops
+    both (``FeedEntry.atom_entry`` reads them from the element it has just made), which would make an image
+    enclosure a second ``alternate`` link, against RFC 4287 4.1.1."""
+    from feedgen.ext.base import BaseEntryExtension, BaseExtension
+
+    class AtomLinks(BaseEntryExtension):
+        def __init__(self) -> None:
+            self.links: list[dict[str, str]] = []
+
+        def extend_atom(self, entry: Any) -> Any:
+            from lxml import etree
+
+            for old in entry.findall("link"):
+                entry.remove(old)
+            for attributes in self.links:
+                etree.SubElement(entry, "link", **attributes)
+            return entry
+
+    return BaseExtension, AtomLinks
+
+
 def _generator(meta: FeedMeta, entries: Sequence[FeedEntry], full: Sequence[bool], *, rss: bool) -> Any:
     from feedgen.feed import FeedGenerator  # lazy: lxml and feedgen stay off the cold-start path
 
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
+    fg.load_extension("media")
+    fg.register_extension("links", *_atom_links(), atom=True, rss=False)
     fg.id(xml_safe(meta.feed_id))
     fg.title(xml_safe(meta.title))
     fg.description(html.escape(xml_safe(meta.description)) if rss else xml_safe(meta.description))
     fg.link(href=meta.self_url, rel="self", type="application/rss+xml" if rss else "application/atom+xml")
-    fg.link(href=meta.home_url, rel="alternate")  # the last link is RSS's channel <link>
+    fg.link(href=meta.home_url, rel="alternate", type="text/html")  # the last link is RSS's channel <link>
+    if not rss:
+        fg.author(name=xml_safe(meta.author))
     fg.language(meta.language)
-    fg.generator("Pressroom")
-    updated = _last_modified(entries)
+    fg.generator(SITE_NAME)
+    updated = _last_modified(meta, entries)
     fg.updated(updated)
     fg.lastBuildDate(updated)
     for e, keep in zip(entries, full, strict=True):
@@ -194,7 +248,9 @@ def _generator(meta: FeedMeta, entries: Sequence[FeedEntry], full: Sequence[bool
         fe.id(entry_id(s.id))
         fe.guid(entry_id(s.id), permalink=False)
         fe.title(_title(s))
-        fe.link(href=article_url(meta.base_url, s.slug), rel="alternate")
+        page = article_url(meta.base_url, s.slug)
+        fe.link(href=page, rel="alternate", type="text/html")
+        fe.links.links.append({"href": page, "rel": "alternate", "type": "text/html"})
         fe.published(s.published_at)
         fe.updated(s.updated_at)
         fe.summary(html.escape(_summary_text(s)) if rss else _summary_text(s))  # RSS description is HTML
@@ -204,6 +260,14 @@ def _generator(meta: FeedMeta, entries: Sequence[FeedEntry], full: Sequence[bool
             fe.dc.dc_creator(xml_safe(name))
         for tag in s.tags:
             fe.category(term=xml_safe(tag.slug), label=xml_safe(tag.name))
+        if s.image is not None:
+            kind = {"type": image_type(s.image.url) or ""}
+            if not kind["type"]:  # an RSS enclosure must name its type; an Atom link need not
+                kind = {}
+            elif rss:
+                fe.link(href=s.image.url, rel="enclosure", **kind)
+            fe.links.links.append({"href": s.image.url, "rel": "enclosure", **kind})
+            fe.media.content(url=s.image.url, medium="image", group=None, **kind)
     return fg
 
 

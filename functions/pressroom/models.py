@@ -485,4 +485,5 @@ class Article(ArticleSummary):
 
 
 def article_url(base_url: str, slug: str) -> str:
-    return f"{base_url.rstrip('/')}/articles/{slug}"
+    """The public URL of an article: its HTML page, ``<base>/news/<slug>`` (``/articles/<slug>`` is the JSON)."""
+    return f"{base_url.rstrip('/')}/news/{slug}"

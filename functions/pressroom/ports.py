@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pressroom.models import Article, ArticleSummary
+from pressroom.notices import ArticleEvent
 
 FEED_INDEX = "FEED"
 
@@ -19,6 +20,10 @@ def tag_index(tag_slug: str) -> str:
 
 def section_index(section_slug: str) -> str:
     return f"SECTION#{section_slug}"
+
+
+def author_index(author_slug: str) -> str:
+    return f"AUTHOR#{author_slug}"
 
 
 @dataclass(frozen=True)
@@ -51,9 +56,12 @@ class FeedReader(Protocol):
         """Whole articles for up to 100 ids (one BatchGetItem; any status). Unknown ids are left out."""
         ...
 
-    def list_index(self, index: str, *, limit: int, after: str | None, now: datetime) -> IndexPage:
-        """Newest-first page of ``index`` (``FEED_INDEX``, ``tag_index(slug)`` or ``section_index(slug)``),
-        hiding entries scheduled after ``now``. ``after`` is the ``last_position`` of the previous page."""
+    def list_index(
+        self, index: str, *, limit: int, after: str | None, now: datetime, since: datetime | None = None
+    ) -> IndexPage:
+        """Newest-first page of ``index`` (``FEED_INDEX``, ``tag_index(slug)``, ``section_index(slug)`` or
+        ``author_index(slug)``) of up to ``limit`` entries, hiding entries scheduled after ``now`` and, with
+        ``since``, entries published before it. ``after`` is the ``last_position`` of the previous page."""
         ...
 
 
@@ -70,6 +78,7 @@ class ArticleRecord:
     index_keys: tuple[tuple[str, str], ...] = ()
     pending_promos: tuple[str, ...] = ()
     deleted_at: str | None = None
+    enrichment: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,8 @@ class ArticleWrite:
     old: ArticleRecord | None = None
     pending_promos: tuple[str, ...] = ()
     deleted_at: str | None = None
+    event: ArticleEvent | None = None
+    enrichment: str = ""
 
 
 class ConcurrentChange(Exception):
@@ -146,6 +157,29 @@ class FeedStore(FeedReader, Protocol):
         """Best effort: store earlier articles whose promos now resolve; returns how many were updated."""
         ...
 
+    def pending_event(self, article_id: str) -> ArticleEvent | None:
+        """The event a ``save`` stored with the article (its outbox) and not yet marked sent."""
+        ...
+
+    def event_sent(self, article_id: str, event_id: str) -> None:
+        """Clear the outbox of ``article_id`` if it still holds ``event_id``."""
+        ...
+
+
+class EventSink(Protocol):
+    """Where article events go (EventBridge)."""
+
+    def emit(self, events: Sequence[ArticleEvent]) -> None:
+        """Send every event, or raise (a transient fault: the caller's message is retried)."""
+        ...
+
+
+class NoEvents:
+    """An ``EventSink`` that drops events: for tools and tests that only ingest."""
+
+    def emit(self, events: Sequence[ArticleEvent]) -> None:
+        return None
+
 
 @dataclass(frozen=True)
 class SourceObject:
@@ -163,9 +197,12 @@ class ObjectGone(Exception):
 
 
 class ObjectTooLarge(Exception):
-    def __init__(self, size: int) -> None:
+    """The current object is over the size limit (its body is not read); ``etag`` names that object."""
+
+    def __init__(self, size: int, etag: str | None = None) -> None:
         super().__init__(f"object is {size} bytes")
         self.size = size
+        self.etag = etag
 
 
 class ArticleSource(Protocol):
@@ -181,6 +218,10 @@ class ArticleSource(Protocol):
 
     def current_etag(self, key: str) -> str | None:
         """The ETag of S3's current object at ``key`` (one HeadObject), or None if there is none."""
+        ...
+
+    def read_rejection(self, key: str) -> dict[str, Any] | None:
+        """The report of ``key``, or None."""
         ...
 
     def write_rejection(self, key: str, report: Mapping[str, object]) -> str:

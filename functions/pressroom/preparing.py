@@ -8,10 +8,13 @@ the input's (an ``UploadRejected`` with a report), never a fault to retry. Only 
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from pressroom import cleaning, relating, tagging, text
 from pressroom.cleaning import CleanBody, clean_body, count_words, derive_summary, reading_time_minutes
 from pressroom.models import Article, ArticleUpload, RelatedLink, Tag
 from pressroom.parsing import ErrorDetail, UploadRejected, parse_upload
@@ -20,6 +23,19 @@ from pressroom.tagging import extract_tags
 
 MAX_CLOCK_SKEW = timedelta(minutes=15)
 MAX_STORED_BYTES = 350_000
+
+
+def _enrichment_version() -> str:
+    """A digest of the code that derives an article from its upload: a change to any of it is a new version, which
+    ``pressroom reindex --only-stale`` applies to the stored articles enriched by an older one."""
+    digest = hashlib.sha256()
+    for module in (cleaning, tagging, relating, text):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+ENRICHMENT_VERSION = _enrichment_version()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Read use-cases of the API, pure of HTTP: list an index page, get an article by slug, gather a feed.
 
 Every use-case is one ``FeedReader`` call sequence of fixed size (one Query, or two GetItems, plus at most one
-batch read of the feed's bodies), so its cost does not depend on how many articles the feed holds.
+batch read of the feed's bodies), so its cost does not depend on how many articles the feed holds; the one
+exception is the sitemap index of a feed too large for one sitemap (one Query per month that has articles).
 
 Visibility rules (DESIGN.md): lists only ever show published articles that are due; by slug,
 an unknown slug, a draft or a scheduled article that is not yet due is *not found*, and a withdrawn (or deleted)
@@ -11,11 +12,12 @@ article that readers could once see is *gone*.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 
 from pressroom.cursor import CursorCodec
+from pressroom.links import Listing, ListingKind
 from pressroom.models import Article, ArticleSummary
 from pressroom.ports import FEED_INDEX, FeedReader, section_index, tag_index
 from pressroom.text import slugify
@@ -39,8 +41,9 @@ class InvalidFilter(ValueError):
     """The list filters cannot be served (e.g. ``tag`` and ``section`` together)."""
 
 
-class UnknownTag(LookupError):
-    """A tag route names what cannot be a tag: nothing a slug keeps (``!!!``), or longer than any tag's name."""
+class UnknownName(LookupError):
+    """A tag, section or author route names what cannot be one: nothing a slug keeps (``!!!``), or longer than any
+    name."""
 
 
 @dataclass(frozen=True)
@@ -81,13 +84,63 @@ def list_index_for(*, tag: str | None = None, section: str | None = None) -> str
     return FEED_INDEX
 
 
-def tag_route_index(tag: str) -> str:
-    """The index of ``/tags/{tag}/…``: the tag matched by slug like ``?tag=``; raises :class:`UnknownTag` when the
-    segment cannot name a tag (longer than ``MAX_FILTER_CHARS`` or with no letter or digit a slug keeps)."""
-    slug = slugify(tag) if len(tag) <= MAX_FILTER_CHARS else ""
+_EXAMPLES = {"tag": "/tags/zoe-saldana/articles", "section": "/sections/sport", "author": "/authors/ada-byron"}
+
+
+def listing_for(kind: ListingKind, segment: str) -> Listing:
+    """The list a ``/tags/{tag}…``, ``/sections/{section}…`` or ``/authors/{author}…`` route names, matched by slug
+    like ``?tag=``; raises :class:`UnknownName` when the segment cannot name one (longer than ``MAX_FILTER_CHARS``
+    or with no letter or digit a slug keeps)."""
+    slug = slugify(segment) if len(segment) <= MAX_FILTER_CHARS else ""
     if not slug:
-        raise UnknownTag(f"no tag can be named {tag[:80]!r}; tags are matched by slug, e.g. /tags/zoe-saldana/articles")
-    return tag_index(slug)
+        raise UnknownName(
+            f"no {kind} can be named {segment[:80]!r}; {kind}s are matched by slug, e.g. {_EXAMPLES[kind]}"
+        )
+    return Listing(kind, slug)
+
+
+def tag_route_index(tag: str) -> str:
+    """The index of ``/tags/{tag}/…`` (see :func:`listing_for`)."""
+    return listing_for("tag", tag).index
+
+
+def named(listing: Listing, summaries: Iterable[ArticleSummary]) -> Listing:
+    """``listing`` with the name its articles give it (the tag's, the section's or the author's as written), or the
+    slug: never the raw route segment, so what a client typed is not reflected into a page or a feed."""
+    slug = listing.slug
+    for s in summaries:
+        if listing.kind == "tag":
+            names = [t.name for t in s.tags if t.slug == slug]
+        elif listing.kind == "section":
+            names = [s.section] if s.section and slugify(s.section) == slug else []
+        elif listing.kind == "author":
+            names = [a for a in s.author if slugify(a) == slug]
+        else:
+            return listing
+        if names:
+            return replace(listing, name=names[0])
+    return replace(listing, name=listing.name or slug)
+
+
+def month_start(moment: datetime | date) -> datetime:
+    return datetime(moment.year, moment.month, 1, tzinfo=UTC)
+
+
+def next_month(start: datetime) -> datetime:
+    return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+
+
+@dataclass(frozen=True)
+class SiteMap:
+    """What ``/sitemap.xml`` lists: every article (``complete``) when they fit in one sitemap, else the months that
+    have articles, newest first (the first day of each, UTC), each a sitemap of its own."""
+
+    articles: list[ArticleSummary]
+    months: list[datetime]
+
+    @property
+    def complete(self) -> bool:
+        return not self.months
 
 
 class ReadService:
@@ -127,6 +180,36 @@ class ReadService:
         if stored.status == "withdrawn" or stored.deleted:
             raise ArticleGone(f"the article {slug!r} has been withdrawn")
         return stored.article
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def site_map(self, *, max_articles: int) -> SiteMap:
+        """Every visible article when at most ``max_articles`` (one Query), else the months that have articles: one
+        Query of one entry per such month, each finding the newest article before the month found last."""
+        now = self._clock()
+        page = self._reader.list_index(FEED_INDEX, limit=max_articles, after=None, now=now)
+        if page.last_position is None:
+            return SiteMap(articles=page.items, months=[])
+        months: list[datetime] = []
+        bound = now
+        while newest := self._reader.list_index(FEED_INDEX, limit=1, after=None, now=bound).items:
+            months.append(month_start(newest[0].published_at))
+            bound = months[-1] - timedelta(microseconds=1)
+        return SiteMap(articles=[], months=months)
+
+    def month(self, start: datetime, *, max_articles: int) -> list[ArticleSummary]:
+        """The newest ``max_articles`` visible articles published in the month that begins at ``start`` (one Query;
+        none for a month that has not begun)."""
+        now = min(self._clock(), next_month(start) - timedelta(microseconds=1))
+        if now < start:
+            return []
+        return self._reader.list_index(FEED_INDEX, limit=max_articles, after=None, now=now, since=start).items
+
+    def recent(self, *, within: timedelta, limit: int) -> list[ArticleSummary]:
+        """The newest ``limit`` visible articles published in the last ``within`` (one Query)."""
+        now = self._clock()
+        return self._reader.list_index(FEED_INDEX, limit=limit, after=None, now=now, since=now - within).items
 
     def feed(self, index: str | None, *, size: int = FEED_SIZE) -> list[FeedEntry]:
         """The newest ``size`` visible articles of ``index`` with their bodies (one Query + one batch read)."""

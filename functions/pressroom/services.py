@@ -17,6 +17,7 @@ from enum import StrEnum
 from pressroom.cleaning import CleanBody
 from pressroom.events import S3EventRecord
 from pressroom.models import MAX_OBJECT_BYTES, Article, ArticleUpload, RelatedLink, Tag
+from pressroom.notices import ArticleEvent, change_event, rejection_event
 from pressroom.parsing import ErrorDetail, UploadRejected, object_too_large, parse_upload
 from pressroom.ports import (
     FEED_INDEX,
@@ -25,16 +26,19 @@ from pressroom.ports import (
     ArticleTooLarge,
     ArticleWrite,
     ConcurrentChange,
+    EventSink,
     FeedStore,
     IndexHit,
+    NoEvents,
     ObjectGone,
     ObjectTooLarge,
     SlugTaken,
     SourceObject,
+    author_index,
     section_index,
     tag_index,
 )
-from pressroom.preparing import build_article, enrich
+from pressroom.preparing import ENRICHMENT_VERSION, build_article, enrich
 from pressroom.relating import COMPUTED_LIMIT, match_headline, rank_related
 from pressroom.text import slugify
 from pressroom.versions import Order, Version
@@ -76,6 +80,7 @@ class _Offer:
     upload: ArticleUpload
     version: Version
     current: bool
+    reindex: str | None = None
 
 
 @dataclass
@@ -84,6 +89,9 @@ class Ingest:
 
     source: ArticleSource
     store: FeedStore
+    events: EventSink = field(default_factory=NoEvents)
+    base_url: str = ""
+    enrichment: str = ENRICHMENT_VERSION
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def handle(self, record: S3EventRecord) -> Result:
@@ -94,16 +102,15 @@ class Ingest:
             return Result(Outcome.IGNORED, key, detail="not an upload under incoming/")
         if record.is_removal and self.source.current_etag(key) is None:
             return self.unpublish_deleted(key, record.event_time)
-        if not record.is_removal and ref.size is not None and ref.size > MAX_OBJECT_BYTES:
-            return self.reject(key, ref.etag, object_too_large(ref.size))
         try:
             obj = self.source.fetch(key, max_bytes=MAX_OBJECT_BYTES)
         except ObjectGone:
             return Result(Outcome.GONE, key, detail="object deleted before the event was processed")
         except ObjectTooLarge as e:
-            return self.reject(key, ref.etag, object_too_large(e.size))
+            return self.reject(key, e.etag, object_too_large(e.size))
         if record.is_removal or _names(ref.etag, ref.version_id, obj):
-            return self.offer(obj, sequencer=None if record.is_removal else ref.sequencer, current=True)
+            sequencer = None if record.is_removal else ref.sequencer
+            return self.offer(obj, sequencer=sequencer, current=True, reindex=record.reindex)
         earlier = self._earlier(key, ref.version_id, ref.etag or "")
         if earlier is None:
             return Result(Outcome.STALE, key, detail="superseded by a later upload of the key (it has its own event)")
@@ -115,8 +122,10 @@ class Ingest:
         except ObjectTooLarge:
             return None
 
-    def offer(self, obj: SourceObject, *, sequencer: str | None, current: bool) -> Result:
-        """Offer one version of a key (read from S3) for publication; ``current``: it is S3's current object."""
+    def offer(self, obj: SourceObject, *, sequencer: str | None, current: bool, reindex: str | None = None) -> Result:
+        """Offer one version of a key (read from S3) for publication; ``current``: it is S3's current object.
+        ``reindex`` (``"all"`` or ``"stale"``): enrich it again even if it is stored already (``"stale"``: only if
+        it was enriched by other code than this, ``enrichment``)."""
         try:
             upload = parse_upload(obj.data, obj.key)
         except UploadRejected as e:
@@ -124,7 +133,7 @@ class Ingest:
         version = Version.of(
             updated_at=upload.updated_at, last_modified=obj.last_modified, etag=obj.etag, sequencer=sequencer
         )
-        return self.publish(_Offer(obj, upload, version, current))
+        return self.publish(_Offer(obj, upload, version, current, reindex))
 
     def reject(
         self, key: str, etag: str | None, error: UploadRejected, *, outcome: Outcome = Outcome.REJECTED
@@ -135,6 +144,9 @@ class Ingest:
             "received_at": self.clock().isoformat(timespec="seconds").replace("+00:00", "Z"),
             "errors": [e.as_dict() for e in error.errors],
         }
+        previous = self.source.read_rejection(key)
+        if previous is None or (previous.get("etag"), previous.get("errors")) != (report["etag"], report["errors"]):
+            self.events.emit([rejection_event(report)])
         report_key = self.source.write_rejection(key, report)
         return Result(outcome, key, detail=f"{error} (report: {report_key})")
 
@@ -163,6 +175,15 @@ class Ingest:
             never_served = upload.status == "withdrawn" and not (current and current.stored.article.slug)
             slug = "" if never_served else choose_slug(base, taken)
             article = build_article(prepared, related, slug=slug)
+            event = change_event(
+                article,
+                served_before=_served(current),
+                served_now=indexed,
+                version=str(offer.version),
+                source_key=obj.key,
+                base_url=self.base_url,
+                enrichment=self.enrichment,
+            )
             write = ArticleWrite(
                 article=article,
                 status=upload.status,
@@ -172,6 +193,8 @@ class Ingest:
                 index=index_names(article) if indexed else (),
                 old=current,
                 pending_promos=pending,
+                event=event,
+                enrichment=self.enrichment,
             )
             try:
                 self.store.save(write)
@@ -184,6 +207,7 @@ class Ingest:
             except ArticleTooLarge as e:
                 error = UploadRejected([ErrorDetail("body", f"{e}; shorten the body", "too_large")])
                 return self.reject(obj.key, obj.etag, error) if offer.current else _superseded(obj)
+            self._send(article.id, event)
             self.source.clear_rejection(obj.key)
             if indexed and article.published_at <= self.clock():
                 self._resolve_earlier_promos(article)
@@ -215,6 +239,9 @@ class Ingest:
         if order is Order.UNDECIDED:
             order = Order.NEWER if self.source.current_etag(key) == offer.obj.etag else Order.OLDER
         if order is Order.SAME:
+            if offer.reindex == "all" or (offer.reindex == "stale" and current.enrichment != self.enrichment):
+                return None
+            self._send(article_id, self.store.pending_event(article_id))
             return Result(Outcome.DUPLICATE, key, article_id, detail="this version is stored already")
         if order is Order.OLDER:
             if not offer.current or self.source.current_etag(key) != offer.obj.etag:
@@ -222,6 +249,13 @@ class Ingest:
             error = _stale(stored, offer.version)
             return self.reject(key, offer.obj.etag, error, outcome=Outcome.STALE)
         return None
+
+    def _send(self, article_id: str, event: ArticleEvent | None) -> None:
+        """Emit the event a save stored in the article's outbox, then clear the outbox. A failure to emit raises (the
+        message is retried, finds the version stored as a duplicate, and emits the outbox then)."""
+        if event is not None:
+            self.events.emit([event])
+            self.store.event_sent(article_id, event.event_id)
 
     def _taken(self, current: ArticleRecord, offer: _Offer) -> Result:
         if not offer.current:
@@ -262,8 +296,18 @@ class Ingest:
                 return Result(Outcome.IGNORED, key, article_id, detail="the article now comes from another key")
             if current.stored.deleted:
                 return Result(Outcome.DUPLICATE, key, article_id, detail="already unpublished")
+            withdrawn = current.stored.article.model_copy(update={"status": "withdrawn"})
+            event = change_event(
+                withdrawn,
+                served_before=_served(current),
+                served_now=False,
+                version=current.stored.version,
+                source_key=key,
+                base_url=self.base_url,
+                enrichment=current.enrichment,
+            )
             write = ArticleWrite(
-                article=current.stored.article.model_copy(update={"status": "withdrawn"}),
+                article=withdrawn,
                 status="withdrawn",
                 version=current.stored.version,
                 source_key=key,
@@ -271,11 +315,14 @@ class Ingest:
                 index=(),
                 old=current,
                 deleted_at=_second_key(deleted_at),
+                event=event,
+                enrichment=current.enrichment,
             )
             try:
                 self.store.save(write)
             except ConcurrentChange:
                 continue
+            self._send(article_id, event)
             return Result(Outcome.UNPUBLISHED, key, article_id, detail="object deleted")
         raise ConcurrentChange(f"{article_id}: still contended after {MAX_ATTEMPTS} attempts")
 
@@ -333,6 +380,10 @@ def _names(etag: str | None, version_id: str | None, obj: SourceObject) -> bool:
     return not etag or etag.strip('"') == obj.etag
 
 
+def _served(record: ArticleRecord | None) -> bool:
+    return record is not None and not record.stored.deleted and record.stored.status == "published"
+
+
 def _superseded(obj: SourceObject) -> Result:
     return Result(Outcome.STALE, obj.key, detail="an earlier upload of the key, superseded by the current object")
 
@@ -371,6 +422,7 @@ def index_names(article: Article) -> tuple[str, ...]:
     if article.section and slugify(article.section):
         names.append(section_index(slugify(article.section)))
     names.extend(tag_index(tag.slug) for tag in article.tags if tag.slug)
+    names.extend(author_index(slugify(name)) for name in article.author if slugify(name))
     return tuple(dict.fromkeys(names))
 
 

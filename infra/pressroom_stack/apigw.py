@@ -293,10 +293,13 @@ class _ProxyRequestHandler(BaseHTTPRequestHandler):
             HTTPStatus(response.status).phrase if response.status in HTTPStatus._value2member_map_ else "",
         )
         self.send_header("Date", self.date_time_string())
+        length = str(len(response.body))
         for name, value in response.headers:
-            if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+            if name.lower() == "content-length" and self.command == "HEAD":
+                length = value  # the function's answer to HEAD states the GET's length (its body is empty)
+            elif name.lower() not in ("content-length", "transfer-encoding", "connection"):
                 self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Content-Length", length)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()

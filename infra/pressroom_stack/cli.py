@@ -357,6 +357,70 @@ def rejections(stack_name: str, endpoint_url: str | None, region: str | None, pr
     click.echo(f"{len(reports)} current rejection(s)", err=True)
 
 
+@main.command()
+@aws_options
+@output_option
+@click.option("--dry-run", is_flag=True, help="Print what would be reindexed and the estimate; send nothing.")
+@click.option("--since", type=click.DateTime(), help="Only uploads modified at or after this date (UTC).")
+@click.option("--only-stale", is_flag=True, help="Skip articles enriched by the current code already.")
+@click.option("--wait/--no-wait", default=True, show_default=True, help="Follow the queue until it is drained.")
+@click.option("--timeout", default=3600.0, show_default=True, type=click.FloatRange(0), help="Seconds to follow.")
+def reindex(
+    stack_name: str,
+    endpoint_url: str | None,
+    region: str | None,
+    profile: str | None,
+    output: str,
+    dry_run: bool,
+    since: Any,
+    only_stale: bool,
+    wait: bool,
+    timeout: float,
+) -> None:
+    """Re-enrich stored articles with the current code: fans reindex requests out to the ingest queue, where
+    IngestFunction does the work at the event source's concurrency. Idempotent; run it again to resume."""
+    import time
+    from datetime import UTC
+
+    from pressroom_stack import reindex as plan
+    from pressroom_stack.target import StackTarget
+
+    with _errors():
+        target = StackTarget(stack_name, endpoint_url, region, profile)
+        outputs = target.outputs()
+        bucket, queue = outputs["ArticlesBucketName"], outputs["IngestQueueUrl"]
+        found = list(plan.keys(target.client("s3"), bucket, since=since.replace(tzinfo=UTC) if since else None))
+        mappings = target.client("lambda").list_event_source_mappings(FunctionName=f"{stack_name}-ingest")
+        scaling = [m.get("ScalingConfig", {}).get("MaximumConcurrency") for m in mappings["EventSourceMappings"]]
+        estimate = plan.estimate(len(found), next((c for c in scaling if c), 5))
+        summary = {
+            "items": estimate.items,
+            "concurrency": estimate.concurrency,
+            "estimated_seconds": round(estimate.seconds, 1),
+            "estimated_dollars": round(estimate.dollars, 6),
+            "only_stale": only_stale,
+            "dry_run": dry_run,
+            "messages": 0,
+        }
+        if output == "text":
+            click.echo(("Would reindex " if dry_run else "Reindexing ") + estimate.describe(), err=True)
+        if not dry_run and found:
+            sqs = target.client("sqs")
+            with click.progressbar(length=len(found), label="Sending reindex requests", file=sys.stderr) as bar:
+                summary["messages"] = plan.enqueue(
+                    sqs, queue, bucket, found, only_stale=only_stale, progress=bar.update
+                )
+            deadline = time.monotonic() + timeout
+            while wait and (left := plan.backlog(sqs, queue)) and time.monotonic() < deadline:
+                if output == "text":
+                    click.echo(f"  {left} message(s) left on the ingest queue", err=True)
+                time.sleep(2)
+    if output == "json":
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        click.echo(f"{summary['messages']} message(s) sent for {summary['items']} article(s)")
+
+
 # ---------------------------------------------------------------------------------------------- dlq
 
 

@@ -17,7 +17,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -277,14 +277,19 @@ class LocalStack:
             if "LogicalResourceId" in r and "PhysicalResourceId" in r
         }
         with _quiet_moto():
-            return apply_gaps(
+            gaps = apply_gaps(
                 self.stack.template,
                 self.config.stack_name,
                 session=self.session(),
                 endpoint_url=self.endpoint_url,
                 region=self.config.region,
                 account_id=DEFAULT_ACCOUNT_ID,
+                local_api_url=self.api_url,
             )
+        # Applying the gaps points CdnUrl at the local API (there is no CDN locally).
+        (described,) = cfn.describe_stacks(StackName=self.config.stack_name)["Stacks"]
+        self.stack = replace(self.stack, outputs={o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]})
+        return gaps
 
     def _function(self, logical_id: str, config: FunctionConfig) -> LocalFunction:
         """The function with its handler override, else its deployed handler (a fresh module per environment)."""

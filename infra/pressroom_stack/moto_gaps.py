@@ -10,19 +10,24 @@ yields one :class:`Gap` line for the start-up report, applied or not (and then w
 ``ListMessageMoveTasks``), which moto lacks (a ``500``), and moto's CloudFormation what it needs while it creates
 the stack, so that the resources depending on it come out right: ``AWS::ApiGateway::RestApi`` imports its OpenAPI
 ``Body`` (the routes SAM generates; without them moto refuses the API's deployment),
-``AWS::SecretsManager::Secret`` is created (with ``GenerateSecretString`` honoured), and dynamic references
-(``{{resolve:secretsmanager:…}}``, ``{{resolve:ssm:…}}``) are resolved in resource properties, which moto otherwise
-passes on literally. It must run in the process that hosts moto (``mock_aws`` or ``ThreadedMotoServer``), before
-the stack is created; :func:`apply_gaps` reports what it did.
+``AWS::SecretsManager::Secret`` is created (with ``GenerateSecretString`` honoured), dynamic references
+(``{{resolve:secretsmanager:…}}``, ``{{resolve:ssm:…}}``) are resolved in resource properties, which moto
+otherwise passes on literally, and the CloudFront distribution and its policies get stand-ins (ids and a
+``*.cloudfront.net`` domain for ``Ref`` and ``GetAtt``; nothing caches locally). It must run in the process that
+hosts moto (``mock_aws`` or ``ThreadedMotoServer``), before the stack is created; :func:`apply_gaps` reports what
+it did.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, ClassVar
 
 import boto3
 
@@ -43,7 +48,14 @@ TYPES_MOTO_CANNOT_CREATE = frozenset(
 
 # Resource types that moto's CloudFormation lacks and :func:`install_moto_extensions` teaches it to create; the
 # deploy rehearsal checks that moto still lacks them (then the extension can go).
-TYPES_THE_EXTENSIONS_CREATE = frozenset({"AWS::SecretsManager::Secret"})
+# CloudFront types and the attributes their stand-ins answer to GetAtt.
+CDN_STAND_INS: dict[str, tuple[str, ...]] = {
+    "AWS::CloudFront::Distribution": ("Id", "DomainName"),
+    "AWS::CloudFront::CachePolicy": ("Id",),
+    "AWS::CloudFront::OriginRequestPolicy": ("Id",),
+    "AWS::CloudFront::ResponseHeadersPolicy": ("Id",),
+}
+TYPES_THE_EXTENSIONS_CREATE = frozenset({"AWS::SecretsManager::Secret", *CDN_STAND_INS})
 
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:(secretsmanager|ssm|ssm-secure):([^}]+)\}\}")
 _REFERENCE_START = re.compile(r"\{\{resolve:([\w-]+):")
@@ -69,6 +81,9 @@ class _Context:
     clients: Callable[[str], Any]
     resolve: Callable[[Any], Any]
     physical_id: Callable[[str], str]
+    point_outputs_at: Callable[[str, str], list[str]]
+    """Set the stack's outputs that name a resource (logical id) to a value; returns their names."""
+    local_api_url: str | None
 
 
 _Applier = Callable[[str, dict[str, Any], _Context], Gap]
@@ -78,13 +93,16 @@ _Applier = Callable[[str, dict[str, Any], _Context], Gap]
 
 
 def install_moto_extensions() -> None:
-    """Make moto's SQS move messages out of dead-letter queues, and moto's CloudFormation import
-    ``AWS::ApiGateway::RestApi`` ``Body`` routes, create ``AWS::SecretsManager::Secret`` and resolve dynamic
-    references (idempotent)."""
+    """Make moto's CloudFormation import ``AWS::ApiGateway::RestApi`` ``Body`` routes, create
+    ``AWS::SecretsManager::Secret``, resolve dynamic references, stand in for CloudFront and ``Ref`` an
+    ``AWS::Events::EventBus`` to its name (moto returns the bus object, which breaks every resource that refers to it)
+    (idempotent); teach moto's SQS to move messages out of dead-letter queues."""
     _install_message_move_tasks()
     _install_rest_api_body_import()
     _install_secret_model()
     _install_dynamic_references()
+    _install_cdn_stand_ins()
+    _install_event_bus_ref()
 
 
 MOVE_TASKS_DETAIL = (
@@ -166,6 +184,13 @@ def _list_message_move_tasks(self: Any) -> Any:
     return ActionResult({"Results": tasks.get(source_arn, [])[:limit]})
 
 
+def _install_event_bus_ref() -> None:
+    from moto.events import models as events
+
+    if "physical_resource_id" not in vars(events.EventBus):
+        events.EventBus.physical_resource_id = property(lambda bus: bus.name)  # type: ignore[attr-defined]
+
+
 def _install_rest_api_body_import() -> None:
     from moto.apigateway import models as apigw
 
@@ -232,6 +257,74 @@ def _install_secret_model() -> None:
 
             secretsmanager_backends[account_id][region_name].delete_secret(self.arn, None, True)
 
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+
+
+class _CdnStandIn:
+    """``Ref`` and ``GetAtt`` of a CloudFront resource, derived from its stack and logical id; nothing is created."""
+
+    cfn_type: ClassVar[str]
+
+    def __init__(self, stack_id: str, logical_id: str) -> None:
+        digest = hashlib.sha256(f"{stack_id}/{logical_id}".encode()).hexdigest()
+        distribution = self.cfn_type == "AWS::CloudFront::Distribution"
+        self.id = "E" + digest[:13].upper() if distribution else str(uuid.UUID(digest[:32]))
+        self.physical_resource_id = self.id
+        self.domain_name = f"d{digest[13:26]}.cloudfront.net"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in CDN_STAND_INS[cls.cfn_type]
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        if not self.has_cfn_attr(attribute_name):
+            raise KeyError(f"{self.cfn_type} has no attribute {attribute_name}")
+        return self.domain_name if attribute_name == "DomainName" else self.id
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+    ) -> _CdnStandIn:
+        return cls(str(kw.get("StackId", "")), str(kw.get("LogicalId", resource_name)))
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: _CdnStandIn, *args: Any, **kw: Any) -> _CdnStandIn:
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, *args: Any, **kw: Any) -> None:
+        return None
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        return None
+
+    def is_created(self) -> bool:
+        return True
+
+
+# moto finds models among CloudFormationModel's direct subclasses, which it holds weakly: these keep them alive.
+_STAND_IN_MODELS: dict[str, type] = {}
+
+
+def _install_cdn_stand_ins() -> None:
+    from moto.cloudformation import parsing
+    from moto.core.common_models import CloudFormationModel
+
+    known = parsing.get_model_map()
+    for cfn_type in CDN_STAND_INS:
+        if cfn_type in known:
+            continue
+        name = "Local" + cfn_type.rsplit("::", 1)[1]
+        _STAND_IN_MODELS[cfn_type] = type(
+            name,
+            (_CdnStandIn, CloudFormationModel),
+            {"__module__": __name__, "cfn_type": cfn_type, "cloudformation_type": staticmethod(lambda t=cfn_type: t)},
+        )
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
 
@@ -474,6 +567,22 @@ def _dynamic_reference_gap(logical_id: str, resource: Mapping[str, Any]) -> Gap 
     return Gap(logical_id, "dynamic reference", False, f"{kinds} passed on literally by moto (no extension)")
 
 
+def _distribution(logical_id: str, props: dict[str, Any], ctx: _Context) -> Gap:
+    rtype = "AWS::CloudFront::Distribution"
+    if ctx.local_api_url is None:
+        return Gap(logical_id, rtype, False, "no CDN locally: a stand-in domain that nothing serves")
+    named = ctx.point_outputs_at(logical_id, ctx.local_api_url)
+    outputs = f"; output {', '.join(named)} names it" if named else ""
+    return Gap(logical_id, rtype, False, f"no CDN locally: readers use the local API {ctx.local_api_url}{outputs}")
+
+
+def _cdn_policy(rtype: str) -> _Applier:
+    def not_emulated(logical_id: str, props: dict[str, Any], ctx: _Context) -> Gap:
+        return Gap(logical_id, rtype, False, "no CDN locally: the local API answers every request, uncached")
+
+    return not_emulated
+
+
 def _gaps_beyond_cloudformation(logical_id: str, resource: Mapping[str, Any]) -> list[Gap]:
     """Dynamic references in the resource, and the dead-letter redrive of a queue with a ``RedrivePolicy``."""
     from moto.sqs.responses import SQSResponse
@@ -501,6 +610,8 @@ _TYPE_APPLIERS: dict[str, _Applier] = {
     "AWS::ApiGateway::Account": _api_account,
     "AWS::SNS::Subscription": _subscription,
     "AWS::SecretsManager::Secret": _secret,
+    "AWS::CloudFront::Distribution": _distribution,
+    **{t: _cdn_policy(t) for t in CDN_STAND_INS if t != "AWS::CloudFront::Distribution"},
 }
 
 
@@ -561,6 +672,23 @@ def _key_policy(key_id: str, value: dict[str, Any], ctx: _Context) -> str:
     return "PutKeyPolicy (moto keeps a template's KeyPolicy as an object, which fails every KMS call on the key)"
 
 
+def _point_outputs_at(stack: Any, transformed: Mapping[str, Any], logical_id: str, value: str) -> list[str]:
+    """Set the outputs of moto's ``stack`` whose template value names ``logical_id`` to ``value``; their names."""
+    outputs = transformed.get("Outputs", {})
+    named = sorted(key for key, output in outputs.items() if logical_id in _referenced_ids(output.get("Value")))
+    for key in named:
+        if (output := stack.output_map[key]) is not None:
+            output.value = value
+    return named
+
+
+def _referenced_ids(value: Any) -> set[str]:
+    """Logical ids that ``value`` names through ``Ref``, ``Fn::GetAtt`` or ``${…}`` in ``Fn::Sub``."""
+    text = json.dumps(value)
+    found = set(re.findall(r'"Ref": "([^"]+)"', text)) | set(re.findall(r'"Fn::GetAtt": \["([^"]+)"', text))
+    return found | {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text)}
+
+
 def _plain(value: Any) -> Any:
     """Resolved template data with moto models (a ``Ref`` to a type without a physical id) replaced by their id."""
     if isinstance(value, dict):
@@ -588,7 +716,7 @@ _PROPERTY_GAPS: dict[tuple[str, str], _PropertyApplier | str] = {
     ("AWS::KMS::Key", "KeyPolicy"): _key_policy,
     ("AWS::DynamoDB::Table", "TimeToLiveSpecification"): _ttl,
     ("AWS::DynamoDB::Table", "PointInTimeRecoverySpecification"): _pitr,
-    ("AWS::Lambda::Function", "TracingConfig"): "no X-Ray daemon locally; Powertools Tracer is a no-op off Lambda",
+    ("AWS::Lambda::Function", "TracingConfig"): "no X-Ray locally: Lambda's own tracing has no local counterpart",
     ("AWS::Lambda::Function", "Architectures"): "functions run in-process on the host's Python and CPU",
 }
 
@@ -601,10 +729,13 @@ def apply_gaps(
     endpoint_url: str | None = None,
     region: str = "us-east-1",
     account_id: str = DEFAULT_ACCOUNT_ID,
+    local_api_url: str | None = None,
 ) -> list[Gap]:
     """Apply what moto's CloudFormation skipped for stack ``stack_name`` created from ``transformed``.
 
-    Must run in the process hosting moto: intrinsic functions are resolved with moto's own resource map.
+    With ``local_api_url`` (where the local stack serves the API), the outputs that name the CloudFront
+    distribution (``CdnUrl``) are set to it: there is no CDN locally. Must run in the process hosting moto:
+    intrinsic functions are resolved with moto's own resource map, and outputs are set in moto's stack.
     """
     from moto.cloudformation.models import cloudformation_backends
     from moto.cloudformation.parsing import clean_json
@@ -624,7 +755,7 @@ def apply_gaps(
     def resolve(value: Any) -> Any:
         return _plain(clean_json(value, resource_map))
 
-    ctx = _Context(clients, resolve, physical_id)
+    ctx = _Context(clients, resolve, physical_id, partial(_point_outputs_at, stack, transformed), local_api_url)
     gaps: list[Gap] = []
     order = list(_TYPE_APPLIERS)
     resources = sorted(

@@ -10,7 +10,15 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
 
-CONTRACT_OUTPUTS = ("ArticlesBucketName", "FeedTableName", "IngestQueueUrl", "DeadLetterQueueUrl", "ApiUrl")
+CONTRACT_OUTPUTS = (
+    "ArticlesBucketName",
+    "FeedTableName",
+    "IngestQueueUrl",
+    "DeadLetterQueueUrl",
+    "ApiUrl",
+    "EventBusName",
+    "CdnUrl",
+)
 
 _FN_TAGS = {
     "Ref": "Ref",

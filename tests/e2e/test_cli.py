@@ -87,7 +87,7 @@ def test_publish_reports_published_and_rejected_articles(local_stack: LocalStack
     result = pressroom("publish", str(folder), "--endpoint-url", local_stack.endpoint_url, "--no-validate")
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
-    assert f"published  {folder / (slug + '.json')} -> {local_stack.api_url}/articles/{slug}" in out
+    assert f"published  {folder / (slug + '.json')} -> {local_stack.api_url}/news/{slug}" in out
     assert f"rejected   {bad}" in out
     assert f"{bad}: published_at: " in out
 
@@ -154,3 +154,19 @@ def test_feed_reads_the_local_api_in_each_format(local_stack: LocalStack) -> Non
     assert len(ET.fromstring(rss.stdout.encode()).findall("channel/item")) <= 1
     atom = pressroom("feed", "--format", "atom", *endpoint)
     assert atom.returncode == 0 and "http://www.w3.org/2005/Atom" in atom.stdout
+
+
+def test_reindex_estimates_then_fans_out_to_the_ingest_queue_and_resumes_idempotently(
+    local_stack: LocalStack, tmp_path: Path
+) -> None:
+    endpoint = ("--endpoint-url", local_stack.endpoint_url, "--output", "json")
+    write(tmp_path, f"re-{uuid.uuid4().hex[:6]}.json", VALID)
+    assert pressroom("publish", str(tmp_path), *endpoint).returncode == 0
+    dry = pressroom("reindex", "--dry-run", *endpoint)
+    assert dry.returncode == 0, dry.stderr
+    planned = json.loads(dry.stdout)
+    assert planned["items"] >= 1 and planned["messages"] == 0 and planned["estimated_dollars"] > 0
+    run = pressroom("reindex", "--only-stale", "--timeout", "60", *endpoint)
+    assert run.returncode == 0, run.stderr
+    done = json.loads(run.stdout)
+    assert done["messages"] == -(-done["items"] // 10)

@@ -80,7 +80,7 @@ def test_an_uploaded_article_is_served_enriched_within_seconds(local_stack: Loca
     served_article = wait_until(lambda: served(local_stack, slug), timeout=SERVED_WITHIN)
 
     assert served_article["id"] == slug
-    assert served_article["url"] == f"{local_stack.api_url}/articles/{slug}"
+    assert served_article["url"] == f"{local_stack.api_url}/news/{slug}"
     assert served_article["word_count"] > 20 and served_article["reading_time_minutes"] >= 1
     assert served_article["summary"]
     assert "Loading the player" not in served_article["body"]

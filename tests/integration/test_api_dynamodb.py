@@ -89,7 +89,7 @@ def test_every_route_serves_the_published_feed(published: list[str], lambda_cont
     assert status == 200
     item = json.loads(body)
     assert item["id"] == "story-03" and item["body"].startswith("<p>")
-    assert item["url"] == "https://abc123defg.execute-api.us-east-1.amazonaws.com/dev/articles/story-number-3"
+    assert item["url"] == "https://abc123defg.execute-api.us-east-1.amazonaws.com/dev/news/story-number-3"
     assert {"harbour"} <= {t["slug"] for t in item["tags"]}
 
     assert [i["id"] for i in json.loads(call(lambda_context, "/tags/harbour/articles")[2])["items"]] == published
@@ -184,7 +184,7 @@ def test_configured_origins_and_public_base_url_come_from_the_environment(
     _, headers, body = call(
         lambda_context, "/articles", query={"limit": "1"}, headers={"Origin": "https://reader.example.com"}
     )
-    assert json.loads(body)["items"][0]["url"] == "https://news.example.com/articles/story-number-11"
+    assert json.loads(body)["items"][0]["url"] == "https://news.example.com/news/story-number-11"
     assert headers["Access-Control-Allow-Origin"] == "https://reader.example.com"
     _, headers, _ = call(lambda_context, "/articles", headers={"Origin": "https://evil.example.com"})
     assert "Access-Control-Allow-Origin" not in headers
@@ -194,7 +194,7 @@ def test_local_stack_urls(published: list[str], lambda_context: Any) -> None:
     event = rest_event("GET", "/feed.json", template="apigw_rest_local_get_feed.json")
     body = json.loads(api.handler(event, lambda_context)["body"])
     assert body["feed_url"] == "http://127.0.0.1:3000/feed.json"
-    assert body["items"][0]["url"] == "http://127.0.0.1:3000/articles/story-number-11"
+    assert body["items"][0]["url"] == "http://127.0.0.1:3000/news/story-number-11"
 
 
 def test_hostile_article_survives_every_format_intact_and_inert(resources: Resources, lambda_context: Any) -> None:

@@ -83,7 +83,10 @@ def test_api_conforms_to_its_own_openapi_document(case: Any) -> None:
     CALLS.append(response.status_code)
     assert response.status_code < 500
     if contextual and response.status_code == 400:
-        assert response.json()["error"] in ("invalid_cursor", "invalid_limit", "invalid_filter")
+        if "text/html" in str(response.headers.get("content-type")):  # a reader page: the error is a page
+            assert "pages" in case.operation.definition.raw.get("tags", [])
+        else:
+            assert response.json()["error"] in ("invalid_cursor", "invalid_limit", "invalid_filter")
 
 
 def test_schemathesis_sent_a_few_hundred_requests() -> None:

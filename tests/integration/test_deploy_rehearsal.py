@@ -8,6 +8,7 @@ import base64
 import fnmatch
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -38,6 +39,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore:Tried 
 
 REGION = "us-east-1"
 STACK = "pressroom"
+LOCAL_API = "http://127.0.0.1:3000"  # where the local stack serves the API (its CdnUrl locally)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,7 @@ def rehearsal(aws_credentials: None) -> Iterator[tuple[DeployedStack, list[Gap]]
             region=REGION,
             session=session,
         )
-        gaps = apply_gaps(stack.template, STACK, session=session, region=REGION)
+        gaps = apply_gaps(stack.template, STACK, session=session, region=REGION, local_api_url=LOCAL_API)
         yield stack, gaps
 
 
@@ -148,7 +150,9 @@ def test_outputs_of_the_contract_are_present_and_point_at_real_resources(stack: 
         for o in client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]["Outputs"]
     }
     assert set(CONTRACT_OUTPUTS) <= set(outputs)
-    assert outputs == stack.outputs
+    # There is no CDN locally: once the gaps are applied, CdnUrl names the local API.
+    assert outputs == {**stack.outputs, "CdnUrl": LOCAL_API}
+    assert re.fullmatch(r"https://d[0-9a-f]+\.cloudfront\.net", stack.outputs["CdnUrl"]), "as created, like AWS"
     client("s3").head_bucket(Bucket=outputs["ArticlesBucketName"])
     assert outputs["ArticlesBucketName"] == f"{STACK}-articles-123456789012-{REGION}"
     assert client("dynamodb").describe_table(TableName=outputs["FeedTableName"])["Table"]["KeySchema"] == [
@@ -169,7 +173,7 @@ def test_functions_get_the_environment_the_handlers_read(stack: DeployedStack) -
     ingest_env, api_env = ingest["Environment"]["Variables"], api["Environment"]["Variables"]
     assert ingest_env["TABLE_NAME"] == api_env["TABLE_NAME"] == stack.outputs["FeedTableName"]
     assert ingest_env["BUCKET_NAME"] == stack.outputs["ArticlesBucketName"]
-    assert api_env["PUBLIC_BASE_URL"] == ""
+    assert api_env["PUBLIC_BASE_URL"] == stack.outputs["CdnUrl"], "an empty PublicBaseUrl means the CDN"
     assert api_env["CORS_ALLOW_ORIGINS"] == "*"
     for env in (ingest_env, api_env):
         assert {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"} <= set(env)
@@ -225,16 +229,36 @@ def test_a_message_received_five_times_moves_to_the_dead_letter_queue(stack: Dep
     assert dead["Body"] == "poison"
 
 
-def test_the_rest_api_has_the_proxy_routes_and_the_stage(stack: DeployedStack) -> None:
+def test_the_rest_api_has_the_proxy_routes_to_the_api_function_and_the_stage(stack: DeployedStack) -> None:
     apigw = client("apigateway")
     (api,) = apigw.get_rest_apis()["items"]
     routes = {
-        (r["path"], method)
+        (r["path"], method): spec["methodIntegration"]["uri"]
         for r in apigw.get_resources(restApiId=api["id"], embed=["methods"])["items"]
-        for method in (r.get("resourceMethods") or {})
+        for method, spec in (r.get("resourceMethods") or {}).items()
     }
-    assert routes == {("/", "ANY"), ("/{proxy+}", "ANY")}
+    assert set(routes) == {("/", "ANY"), ("/{proxy+}", "ANY")}
+    function_arn = client("lambda").get_function_configuration(FunctionName=f"{STACK}-api")["FunctionArn"]
+    assert set(routes.values()) == {
+        f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    }
     assert [s["stageName"] for s in apigw.get_stages(restApiId=api["id"])["item"]] == ["dev"]
+    (statement,) = json.loads(client("lambda").get_policy(FunctionName=f"{STACK}-api")["Policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"].endswith(f":{api['id']}/*")
+
+
+def test_cloudfront_has_stand_ins_and_each_is_reported(stack: DeployedStack, gaps: list[Gap]) -> None:
+    cdn_types = {t for t in TYPES_THE_EXTENSIONS_CREATE if t.startswith("AWS::CloudFront::")}
+    in_template = {k: r["Type"] for k, r in stack.template["Resources"].items() if r["Type"] in cdn_types}
+    assert set(in_template.values()) == cdn_types
+    created = created_resources()
+    assert {k: created.get(k) for k in in_template} == in_template
+    reported = {g.logical_id: g for g in gaps if g.what in cdn_types}
+    assert set(reported) == set(in_template)
+    assert not any(g.applied for g in reported.values()), "nothing caches locally: never reported as applied"
+    (distribution,) = [g for g in reported.values() if g.what == "AWS::CloudFront::Distribution"]
+    assert LOCAL_API in distribution.detail and "CdnUrl" in distribution.detail
 
 
 def test_bucket_settings_moto_skips_are_applied(stack: DeployedStack, gaps: list[Gap]) -> None:

@@ -221,4 +221,13 @@ def test_a_redelivered_duplicate_is_skipped_before_any_enrichment_work(
 
     service = Ingest(source=S3ArticleSource(resources.bucket), store=DynamoDBFeed(resources.table, client=client))
     assert service.handle(S3EventRecord.model_validate(record)).outcome is Outcome.DUPLICATE
-    assert calls == ["GetItem"]
+    assert calls == ["GetItem", "GetItem"]  # the article record, then its event outbox (empty)
+
+
+def test_a_late_event_of_an_oversize_earlier_upload_leaves_no_report(resources: Resources, lambda_context: Any) -> None:
+    big = put_article(resources.bucket, "incoming/big.json", b" " * (1024 * 1024 + 1))
+    fixed = upload(resources, "big", "Fixed size")
+    deliver(lambda_context, fixed)
+    deliver(lambda_context, big)
+    assert served_title(resources, "big") == "Fixed size"
+    assert reports(resources) == {}

@@ -92,7 +92,7 @@ def test_articles_are_listed_newest_first_with_default_limit_20(client: Client) 
     assert [i["id"] for i in body["items"]] == [f"a-{n}" for n in range(24, 4, -1)]
     assert isinstance(body["next_cursor"], str)
     item = body["items"][0]
-    assert item["url"] == "https://abc123defg.execute-api.us-east-1.amazonaws.com/dev/articles/article-24"
+    assert item["url"] == "https://abc123defg.execute-api.us-east-1.amazonaws.com/dev/news/article-24"
     assert item["published_at"] == "2026-11-01T12:24:00Z"
     assert "body" not in item and "related" not in item
     assert set(item) >= {"id", "slug", "url", "title", "summary", "published_at", "updated_at", "author", "section",
@@ -230,7 +230,7 @@ def test_a_cursor_from_another_deployment_is_rejected(feed: InMemoryFeed, client
 
 
 def test_unknown_route_is_404_not_found_json(client: Client) -> None:
-    for path in ("/nope", "/", "/articles/a/b", "/tags/x", "/feed.rss", "/ARTICLES"):
+    for path in ("/nope", "/articles/a/b", "/tags/x/y", "/news", "/news/a/b", "/feed.rss", "/ARTICLES", "/sitemaps"):
         reply = client.get(path)
         assert reply.status == 404, path
         assert reply.json()["error"] == "not_found"
@@ -276,7 +276,7 @@ def test_article_by_slug_is_the_whole_article(client: Client, feed: InMemoryFeed
     assert reply.status == 200
     body = reply.json()
     assert body["id"] == "a-3" and body["body"] == "<p>Body of article 3.</p>" and body["related"] == []
-    assert body["url"].endswith("/dev/articles/article-3")
+    assert body["url"].endswith("/dev/news/article-3")
     assert "status" not in body
     assert reply.headers["Cache-Control"] == "public, max-age=300, s-maxage=3600"
     assert feed.calls == ["get_by_slug"]
@@ -291,7 +291,7 @@ def test_related_links_to_pressroom_articles_get_public_urls(feed: InMemoryFeed)
     assert related == [
         {
             "title": "Article 1",
-            "url": "https://news.example.com/articles/article-1",
+            "url": "https://news.example.com/news/article-1",
             "slug": "article-1",
             "source": "promo",
         }
@@ -452,7 +452,7 @@ def test_cors_allows_only_the_configured_origins(feed: InMemoryFeed) -> None:
     assert allowed.headers["Vary"] == "Origin"
     denied = client.request("GET", "/articles", headers={"Origin": "https://evil.example.com"})
     assert denied.status == 200 and "Access-Control-Allow-Origin" not in denied.headers
-    assert denied.headers["Vary"] == "Origin"
+    assert denied.headers["Vary"] == "Accept, Origin"  # a browser's Accept gets the page (see test_pages)
     simple = client.request("GET", "/feed.json", headers={"Origin": "https://reader.example.com"})
     assert simple.headers["Access-Control-Allow-Origin"] == "https://reader.example.com"
     assert simple.headers["Access-Control-Expose-Headers"] == "ETag"
@@ -469,22 +469,22 @@ def test_preflight_of_an_unknown_route_is_404(client: Client) -> None:
 
 def test_public_base_url_setting_wins(feed: InMemoryFeed) -> None:
     client = Client(feed, PUBLIC_BASE_URL="https://news.example.com")
-    assert client.get(limit="1").json()["items"][0]["url"] == "https://news.example.com/articles/article-24"
+    assert client.get(limit="1").json()["items"][0]["url"] == "https://news.example.com/news/article-24"
     feed_doc = client.get("/feed.json").json()
-    assert feed_doc["items"][0]["url"] == "https://news.example.com/articles/article-24"
+    assert feed_doc["items"][0]["url"] == "https://news.example.com/news/article-24"
     assert feed_doc["feed_url"] == "https://abc123defg.execute-api.us-east-1.amazonaws.com/dev/feed.json"
 
 
 def test_local_stack_urls_are_http_without_a_stage(client: Client) -> None:
     reply = client.request("GET", "/articles", query={"limit": "1"}, template="apigw_rest_local_get_feed.json")
-    assert reply.json()["items"][0]["url"] == "http://127.0.0.1:3000/articles/article-24"
+    assert reply.json()["items"][0]["url"] == "http://127.0.0.1:3000/news/article-24"
 
 
 def test_forwarded_proto_and_custom_domain_base_path(client: Client) -> None:
     event = rest_event("GET", "/articles", query={"limit": "1"}, headers={"Host": "api.example.com"})
     event["requestContext"]["path"] = "/news/articles"
     response = api.serve(event, LambdaContext(), client.root)  # type: ignore[arg-type]
-    assert json.loads(response["body"])["items"][0]["url"] == "https://api.example.com/news/articles/article-24"
+    assert json.loads(response["body"])["items"][0]["url"] == "https://api.example.com/news/news/article-24"
     reply = client.request("GET", "/articles", query={"limit": "1"}, headers={"X-Forwarded-Proto": "http"})
     assert reply.json()["items"][0]["url"].startswith("http://abc123defg")
 
@@ -502,10 +502,13 @@ def test_openapi_document_describes_every_route_and_error(client: Client) -> Non
     assert reply.status == 200 and reply.headers["Content-Type"] == "application/json"
     document = reply.json()
     assert document["openapi"].startswith("3.")
+    feeds = {f"{prefix}/{fmt}" for prefix in ("", "/tags/{tag}", "/sections/{section}", "/authors/{author}")
+             for fmt in ("feed.json", "feed.xml", "atom.xml")}  # fmt: skip
     assert set(document["paths"]) == {
-        "/articles", "/articles/{slug}", "/tags/{tag}/articles", "/feed.json", "/feed.xml", "/atom.xml",
-        "/tags/{tag}/feed.json", "/tags/{tag}/feed.xml", "/tags/{tag}/atom.xml",
-    }  # fmt: skip
+        "/articles", "/articles/{slug}", "/tags/{tag}/articles",
+        "/", "/news/{slug}", "/tags/{tag}", "/sections/{section}", "/authors/{author}",
+        "/sitemap.xml", "/sitemaps/{month}", "/news-sitemap.xml", "/robots.txt",
+    } | feeds  # fmt: skip
     articles = document["paths"]["/articles"]["get"]
     assert {p["name"] for p in articles["parameters"]} == {"limit", "cursor", "tag", "section", "If-None-Match"}
     limit = next(p for p in articles["parameters"] if p["name"] == "limit")
@@ -525,3 +528,18 @@ def test_swagger_ui_is_served_at_docs(client: Client) -> None:
     reply = client.get("/docs")
     assert reply.status == 200 and reply.headers["Content-Type"].startswith("text/html")
     assert "swagger" in reply.body.lower() and "/articles/{slug}" in reply.body
+
+
+def test_swagger_ui_is_titled_and_its_spec_link_serves_the_document(client: Client) -> None:
+    page = client.get("/docs")
+    assert "<title>Pressroom read API</title>" in page.body and '<html lang="en">' in page.body
+    assert "Swagger UI" not in page.body.split("</title>", 1)[0]
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert page.headers["Cache-Control"] == "public, max-age=3600, s-maxage=3600"
+    assert '?format=json"' in page.body  # the spec link Swagger UI shows
+    spec = client.get("/docs", format="json")
+    assert (spec.status, spec.headers["Content-Type"]) == (200, "application/json")
+    assert spec.json() == client.get("/openapi.json").json()
+    info = spec.json()["info"]
+    assert info["title"] == "Pressroom read API" and info["description"].startswith("Published articles")
+    assert "DESIGN.md" not in json.dumps(spec.json())

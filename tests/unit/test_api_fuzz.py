@@ -48,6 +48,8 @@ segment = st.one_of(
 ROUTES = [
     "/articles", "/articles/{}", "/tags/{}/articles", "/tags/{}/feed.json", "/tags/{}/feed.xml", "/tags/{}/atom.xml",
     "/feed.json", "/feed.xml", "/atom.xml", "/openapi.json", "/{}", "/{}/{}", "/articles/{}/{}",
+    "/", "/news/{}", "/tags/{}", "/sections/{}", "/authors/{}", "/sections/{}/atom.xml", "/authors/{}/feed.json",
+    "/sitemap.xml", "/sitemaps/{}", "/news-sitemap.xml", "/robots.txt", "/docs",
 ]  # fmt: skip
 forged_cursor = st.builds(
     FORGER.encode,
@@ -57,7 +59,10 @@ forged_cursor = st.builds(
 value = st.one_of(st.text(no_surrogates, max_size=60), segment, forged_cursor, st.sampled_from(["0", "100", "-1"]))
 query = st.dictionaries(st.sampled_from(["limit", "cursor", "tag", "section", "other"]), value, max_size=4)
 header_value = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF, blacklist_categories=("Cs",)), max_size=60)
-headers = st.dictionaries(st.sampled_from(["Host", "If-None-Match", "Origin", "X-Forwarded-Proto"]), header_value)
+accept = st.sampled_from(["text/html", "text/html,application/xhtml+xml,*/*;q=0.8", "application/json;q=0.5"])
+headers = st.dictionaries(
+    st.sampled_from(["Host", "If-None-Match", "Origin", "X-Forwarded-Proto", "Accept"]), header_value | accept
+)
 methods = st.sampled_from(["GET", "GET", "GET", "HEAD", "OPTIONS", "POST", "DELETE", "TRACE", "PROPFIND"])
 
 
@@ -67,11 +72,15 @@ def serve(method: str, path: str, query: dict[str, str], headers: dict[str, str]
 
 
 def assert_well_formed(response: dict[str, Any], method: str = "GET") -> None:
+    """No 5xx, within the payload limit, and a 4xx is the JSON error shape, or an HTML page on a reader page."""
     status = response["statusCode"]
     assert status < 500, response["body"]
     assert len(json.dumps(response).encode()) < LIMIT
     if status >= 400 and method != "HEAD":
-        assert set(json.loads(response["body"])) == {"error", "message"}
+        if response["multiValueHeaders"]["Content-Type"] == ["text/html; charset=utf-8"]:
+            assert response["body"].startswith("<!DOCTYPE html>") and "</html>" in response["body"]
+        else:
+            assert set(json.loads(response["body"])) == {"error", "message"}
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

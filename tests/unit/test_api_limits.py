@@ -141,6 +141,15 @@ def test_documents_stay_under_the_limit(root: api.ApiRoot, path: str) -> None:
     assert call(root, path)["statusCode"] == 200
 
 
+@pytest.mark.parametrize(
+    "path", ["/", "/news/article-1", "/tags/portmere", "/sections/entertainment", "/sitemap.xml", "/news-sitemap.xml"]
+)
+def test_pages_and_sitemaps_of_articles_at_every_limit_stay_under_the_limit(root: api.ApiRoot, path: str) -> None:
+    response = call(root, path)
+    assert response["statusCode"] == 200
+    assert "article-49" in response["body"] or path == "/news/article-1"
+
+
 # ------------------------------------------------------------------------------------------------ memory per Host
 
 

@@ -29,7 +29,8 @@ META = FeedMeta(
     feed_id="urn:pressroom:feed",
     base_url="https://news.example.com",
     self_url="https://api.example.com/prod/feed.xml",
-    home_url="https://news.example.com/articles",
+    home_url="https://news.example.com/",
+    built_at=T0 + timedelta(days=30),
 )
 NOW = T0 + timedelta(days=30)
 HOSTILE_TITLE = 'Tom & Jerry <script>alert("x")</script> ]]> 🎉 שלום עולם'
@@ -76,7 +77,7 @@ def test_xml_feeds_parse_without_bozo_newest_first(feed: InMemoryFeed, render) -
     assert parsed.feed.title == "Pressroom"
     links = {link.rel: link.href for link in parsed.feed.links}
     assert links["self"] == META.self_url
-    assert parsed.entries[1].link == "https://news.example.com/articles/article-2"
+    assert parsed.entries[1].link == "https://news.example.com/news/article-2"
 
 
 @pytest.mark.parametrize("render", [render_rss, render_atom])
@@ -137,7 +138,7 @@ def test_json_feed_follows_the_json_feed_1_1_rules(feed: InMemoryFeed) -> None:
         assert isinstance(item["id"], str) and item["id"]
         assert "content_html" in item or "content_text" in item
         assert RFC3339.match(item["date_published"]) and RFC3339.match(item["date_modified"])
-        assert item["url"].startswith("https://news.example.com/articles/")
+        assert item["url"].startswith("https://news.example.com/news/")
         assert all(isinstance(t, str) for t in item.get("tags", []))
         assert all(set(a) <= {"name", "url", "avatar"} for a in item.get("authors", []))
         assert set(item) <= {
@@ -199,7 +200,7 @@ def test_an_article_missing_from_the_batch_read_falls_back_to_its_summary_and_li
     entries = ReadService(SummariesOnly(store), CursorCodec(b"k"), clock=lambda: NOW).feed(FEED_INDEX)
     parsed = feedparser.parse(render_atom(META, entries))
     assert parsed.entries[0].content[0].value == (
-        '<p>A &amp; B</p><p><a href="https://news.example.com/articles/article-1">Read the article</a></p>'
+        '<p>A &amp; B</p><p><a href="https://news.example.com/news/article-1">Read the article</a></p>'
     )
 
 
@@ -370,7 +371,7 @@ def test_bodies_beyond_the_budget_give_way_to_summary_and_link(render) -> None: 
     full = [c == body_of(4_000) for c in contents]
     assert full[0] and not full[-1] and full == sorted(full, reverse=True), full
     assert contents[-1] == (
-        '<p>Summary of article 0.</p><p><a href="https://news.example.com/articles/article-0">Read the article</a></p>'
+        '<p>Summary of article 0.</p><p><a href="https://news.example.com/news/article-0">Read the article</a></p>'
     )
     assert all(c == body_of(4_000) or c.endswith("Read the article</a></p>") for c in contents)
 

@@ -18,7 +18,7 @@ RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 FUNCTION_ROLES = {"IngestFunction": "IngestFunctionRole", "ApiFunction": "ApiFunctionRole"}
 OWN_RESOURCES = {
-    "IngestFunction": {"ArticlesBucket", "FeedTable", "IngestQueue", "IngestFunctionLogGroup"},
+    "IngestFunction": {"ArticlesBucket", "FeedTable", "IngestQueue", "IngestFunctionLogGroup", "ArticleEventBus"},
     "ApiFunction": {"FeedTable", "ApiFunctionLogGroup"},
 }
 WRITE_ACTION = re.compile(r":(Put|Update|Delete|BatchWrite|Create|Send|Change|TransactWrite|Restore|Tag|Untag)")
@@ -272,26 +272,49 @@ def test_every_function_has_a_log_group_with_retention() -> None:
         assert group["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
 
 
-def test_rest_api_has_stage_throttling_access_logs_and_proxy_routes() -> None:
+def test_rest_api_has_stage_throttling_access_logs_and_compression() -> None:
     api = props("PressroomApi")
     assert api["StageName"] == {"Ref": "Stage"}
     settings = api["MethodSettings"][0]
     assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
     assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
     assert json.loads(api["AccessLogSetting"]["Format"].replace("\n", ""))["requestId"] == "$context.requestId"
-    events = props("ApiFunction")["Events"]
-    assert {(e["Properties"]["Path"], e["Properties"]["Method"]) for e in events.values()} == {
-        ("/", "ANY"),
-        ("/{proxy+}", "ANY"),
+    assert 0 <= api["MinimumCompressionSize"] <= 10240
+
+
+def test_every_route_of_the_rest_api_proxies_to_api_function_by_name() -> None:
+    # Named, not ${ApiFunction.Arn}: ApiFunction depends on the CDN, whose origin is this API (no cycle).
+    paths = props("PressroomApi")["DefinitionBody"]["paths"]
+    assert set(paths) == {"/", "/{proxy+}"}
+    function_name = props("ApiFunction")["FunctionName"]["Fn::Sub"]
+    for path, methods in paths.items():
+        assert set(methods) == {"x-amazon-apigateway-any-method"}, path
+        integration = methods["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"]
+        assert (integration["type"], integration["httpMethod"]) == ("aws_proxy", "POST")
+        uri = integration["uri"]["Fn::Sub"]
+        assert uri.endswith(
+            f":lambda:path/2015-03-31/functions/arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:"
+            f"${{AWS::AccountId}}:function:{function_name}/invocations"
+        ), uri
+    assert "Events" not in props("ApiFunction"), "Api events would add a second integration to each route"
+    (permission,) = resources_of("AWS::Lambda::Permission").values()
+    granted = permission["Properties"]
+    assert granted["FunctionName"] == {"Ref": "ApiFunction"} and granted["Action"] == "lambda:InvokeFunction"
+    assert granted["Principal"] == "apigateway.amazonaws.com"
+    assert granted["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert granted["SourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${PressroomApi}/*"
     }
-    assert all(e["Properties"]["RestApiId"] == {"Ref": "PressroomApi"} for e in events.values())
 
 
-def test_parameters_for_stage_and_public_base_url() -> None:
+def test_parameters_for_stage_and_public_base_url_which_defaults_to_the_cdn() -> None:
     parameters = TEMPLATE["Parameters"]
     assert parameters["Stage"]["Default"] == "dev"
     assert parameters["PublicBaseUrl"]["Default"] == ""
-    assert props("ApiFunction")["Environment"]["Variables"]["PUBLIC_BASE_URL"] == {"Ref": "PublicBaseUrl"}
+    assert TEMPLATE["Conditions"]["HasPublicBaseUrl"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicBaseUrl"}, ""]}]}
+    assert props("ApiFunction")["Environment"]["Variables"]["PUBLIC_BASE_URL"] == {
+        "Fn::If": ["HasPublicBaseUrl", {"Ref": "PublicBaseUrl"}, TEMPLATE["Outputs"]["CdnUrl"]["Value"]]
+    }
 
 
 DYNAMIC_SECRET = re.compile(r"\{\{resolve:secretsmanager:\$\{(\w+)\}:SecretString\}\}")
@@ -376,8 +399,8 @@ def test_ingest_function_reads_incoming_writes_rejected_and_consumes_its_queue()
     by_sid = {s["Sid"]: s for s in statements("IngestFunctionRole")}
     assert by_sid["ReadUploads"]["Resource"]["Fn::Sub"].endswith("/incoming/*")
     assert set(by_sid["ReadUploads"]["Action"]) <= {"s3:GetObject", "s3:GetObjectVersion"}
-    assert by_sid["WriteRejectionReports"]["Resource"]["Fn::Sub"].endswith("/rejected/*")
-    assert by_sid["WriteRejectionReports"]["Action"] == "s3:PutObject"
+    assert by_sid["ManageRejectionReports"]["Resource"]["Fn::Sub"].endswith("/rejected/*")
+    assert set(by_sid["ManageRejectionReports"]["Action"]) == {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}
     assert set(by_sid["ConsumeIngestQueue"]["Action"]) == {
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
@@ -385,8 +408,8 @@ def test_ingest_function_reads_incoming_writes_rejected_and_consumes_its_queue()
         "sqs:GetQueueAttributes",
     }
     assert "dynamodb:Scan" not in by_sid["WriteFeed"]["Action"]
-    s3_actions = {a for s in statements("IngestFunctionRole") for a in as_list(s["Action"]) if a.startswith("s3:")}
-    assert "s3:DeleteObject" not in s3_actions, "S3 is the source of truth: ingest never deletes uploads"
+    deleting = [s for s in statements("IngestFunctionRole") if "s3:DeleteObject" in as_list(s["Action"])]
+    assert deleting and all(s["Resource"]["Fn::Sub"].endswith("/rejected/*") for s in deleting), "never deletes uploads"
 
 
 def test_ingest_may_list_the_bucket_so_a_missing_key_is_404_not_403() -> None:
@@ -418,6 +441,106 @@ def test_function_roles_can_only_be_assumed_by_lambda_in_this_account() -> None:
         assert "ManagedPolicyArns" not in props(role)
 
 
+# ---------------------------------------------------------------------------------------------- CDN
+
+
+def distribution() -> dict[str, Any]:
+    (config,) = [d["Properties"]["DistributionConfig"] for d in resources_of("AWS::CloudFront::Distribution").values()]
+    return dict(config)
+
+
+def policy(behavior_key: str, config_key: str) -> dict[str, Any]:
+    (logical_id,) = references(distribution()["DefaultCacheBehavior"][behavior_key])
+    return dict(props(logical_id)[config_key])
+
+
+def api_parameters(location: str) -> set[str]:
+    from pressroom.handlers.api import openapi_schema
+
+    document = openapi_schema("https://cdn.example.com")
+    return {
+        parameter["name"]
+        for operations in document["paths"].values()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == location
+    }
+
+
+def test_the_cdn_serves_the_api_stage_over_https_only_compressed() -> None:
+    config = distribution()
+    assert config["Enabled"] is True
+    (origin,) = config["Origins"]
+    assert origin["DomainName"] == {"Fn::Sub": "${PressroomApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    assert origin["OriginPath"] == {"Fn::Sub": "/${Stage}"}
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert origin["CustomOriginConfig"]["OriginSSLProtocols"] == ["TLSv1.2"]
+    behavior = config["DefaultCacheBehavior"]
+    assert behavior["TargetOriginId"] == origin["Id"]
+    assert behavior["ViewerProtocolPolicy"] in ("redirect-to-https", "https-only")
+    assert behavior["Compress"] is True
+    assert set(behavior["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS"}, "a read API: nothing else reaches it"
+    assert set(behavior["CachedMethods"]) == {"GET", "HEAD"}, "preflights vary by request headers: not cached"
+    assert "CacheBehaviors" not in config and "ForwardedValues" not in behavior, "one behavior, policies only"
+
+
+def test_the_cache_honours_the_api_cache_control_within_a_day() -> None:
+    cache = policy("CachePolicyId", "CachePolicyConfig")
+    assert cache["MinTTL"] == 0, "no-store and short s-maxage must win"
+    assert 0 < cache["DefaultTTL"] <= 300
+    assert cache["MaxTTL"] == 86400
+    key = cache["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["EnableAcceptEncodingGzip"] is True and key["EnableAcceptEncodingBrotli"] is True
+
+
+def test_the_cache_key_holds_exactly_the_api_query_parameters_and_origin() -> None:
+    key = policy("CachePolicyId", "CachePolicyConfig")["ParametersInCacheKeyAndForwardedToOrigin"]
+    queries = key["QueryStringsConfig"]
+    assert queries["QueryStringBehavior"] == "whitelist"
+    assert set(queries["QueryStrings"]) == api_parameters("query") == {"limit", "cursor", "tag", "section"}
+    assert key["CookiesConfig"] == {"CookieBehavior": "none"}
+    headers = key["HeadersConfig"]
+    # CORS answers depend on Origin; conditional headers are CloudFront's to answer, never part of the key.
+    assert headers == {"HeaderBehavior": "whitelist", "Headers": ["Origin"]}
+    assert not {h.lower() for h in api_parameters("header")} & {h.lower() for h in headers["Headers"]}
+
+
+def test_the_origin_gets_no_host_cookies_or_other_query_strings() -> None:
+    forwarded = policy("OriginRequestPolicyId", "OriginRequestPolicyConfig")
+    assert forwarded["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
+    assert forwarded["CookiesConfig"] == {"CookieBehavior": "none"}
+    headers = forwarded["HeadersConfig"]
+    assert headers["HeaderBehavior"] == "whitelist", "allViewer would forward Host, which API Gateway refuses"
+    assert {h.lower() for h in headers["Headers"]} <= {
+        "access-control-request-method",
+        "access-control-request-headers",
+    }
+
+
+def test_the_cdn_keeps_no_client_error_beyond_its_cache_control() -> None:
+    kept = {e["ErrorCode"]: e["ErrorCachingMinTTL"] for e in distribution()["CustomErrorResponses"]}
+    assert {400, 404} <= set(kept)
+    assert all(ttl == 0 for code, ttl in kept.items() if code < 500)
+    assert not [e for e in distribution()["CustomErrorResponses"] if "ResponsePagePath" in e], "API errors stay JSON"
+
+
+def test_cdn_responses_carry_hsts_and_no_sniffing() -> None:
+    security = policy("ResponseHeadersPolicyId", "ResponseHeadersPolicyConfig")["SecurityHeadersConfig"]
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert security["ContentTypeOptions"]["Override"] is True
+
+
+def test_cloudfront_names_are_unique_per_stack_and_region() -> None:
+    for rtype, key in (
+        ("AWS::CloudFront::CachePolicy", "CachePolicyConfig"),
+        ("AWS::CloudFront::OriginRequestPolicy", "OriginRequestPolicyConfig"),
+        ("AWS::CloudFront::ResponseHeadersPolicy", "ResponseHeadersPolicyConfig"),
+    ):
+        for resource in resources_of(rtype).values():
+            name = resource["Properties"][key]["Name"]["Fn::Sub"]
+            assert "${AWS::StackName}" in name and "${AWS::Region}" in name, f"{rtype}: CloudFront names are global"
+
+
 # ---------------------------------------------------------------------------------------------- contract, lint
 
 
@@ -429,6 +552,8 @@ def test_outputs_are_the_contract() -> None:
     assert outputs["IngestQueueUrl"]["Value"] == {"Ref": "IngestQueue"}
     assert outputs["DeadLetterQueueUrl"]["Value"] == {"Ref": "DeadLetterQueue"}
     assert "${PressroomApi}.execute-api" in outputs["ApiUrl"]["Value"]["Fn::Sub"]
+    (cdn,) = resources_of("AWS::CloudFront::Distribution")
+    assert outputs["CdnUrl"]["Value"] == {"Fn::Sub": f"https://${{{cdn}.DomainName}}"}
 
 
 def test_outputs_are_indented_two_spaces_in_the_file() -> None:
@@ -526,6 +651,23 @@ def cfn_lint(path: Path) -> list[Any]:
 def test_cfn_lint_with_serverless_rules_reports_no_errors() -> None:
     matches = cfn_lint(TEMPLATE_PATH)
     errors = [f"{m.rule.id} {m.message} (line {m.linenumber})" for m in matches if m.rule.id.startswith(("E", "ES"))]
+    assert not errors, "\n".join(errors)
+
+
+@pytest.mark.slow
+def test_the_transformed_template_has_no_cycle_and_lints_clean(tmp_path: Path) -> None:
+    # cfn-lint on template.yaml does not see the references SAM generates (an Api event's integration names
+    # ${Function.Arn}): a cycle through them only shows after the transform, and CloudFormation refuses it.
+    from pressroom_stack.deploy import transform_template
+
+    packaged = load_template()
+    for resource in resources_of("AWS::Serverless::Function"):
+        packaged["Resources"][resource]["Properties"]["CodeUri"] = "s3://pressroom-artifacts/functions.zip"
+    transformed = tmp_path / "transformed.json"
+    transformed.write_text(json.dumps(transform_template(packaged, {"Stage": "dev", "PublicBaseUrl": ""})))
+    ignored = set(TEMPLATE["Metadata"]["cfn-lint"]["config"]["ignore_checks"])  # the transform drops Metadata
+    matches = [m for m in cfn_lint(transformed) if m.rule.id not in ignored]
+    errors = [f"{m.rule.id} {m.message}" for m in matches if m.rule.id.startswith(("E", "ES"))]
     assert not errors, "\n".join(errors)
 
 

@@ -6,11 +6,13 @@ Items (see README, "Feed table"):
 pk                         sk           what
 =========================  ===========  ==================================================================
 ``ART#<id>``               ``ARTICLE``  the latest version of an article (any status), zlib JSON in ``doc``
+``ART#<id>``               ``OUTBOX``   the article event of the last save, until it is sent (``notices``)
 ``SLUG#<slug>``            ``SLUG``     slug -> article id; the uniqueness lock of the slug
 ``SRC#<s3 key>``           ``SRC``      S3 key -> article id, to unpublish on object deletion
 ``FEED``                   ``<t>#<id>`` the feed index: one entry per indexed article, summary in ``doc``
 ``TAG#<tag slug>``         ``<t>#<id>`` one tag index per tag
 ``SECTION#<section>``      ``<t>#<id>`` one section index per section
+``AUTHOR#<author slug>``   ``<t>#<id>`` one author index per author
 ``PROMOS``                 ``<id>#<n>`` promo lines not yet resolved to an article (expire after 30 days)
 =========================  ===========  ==================================================================
 
@@ -29,6 +31,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from pressroom.models import Article, ArticleSummary
+from pressroom.notices import ArticleEvent
 from pressroom.ports import (
     ArticleRecord,
     ArticleWrite,
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 ARTICLE_SK = "ARTICLE"
+OUTBOX_SK = "OUTBOX"
 PROMOS_PK = "PROMOS"
 PROMO_TTL = timedelta(days=30)
 _SEP = "\x1f"
@@ -100,6 +104,7 @@ class DynamoDBFeed:
             index_keys=tuple(tuple(k["S"].split(_SEP, 1)) for k in item.get("index_keys", {}).get("L", [])),
             pending_promos=tuple(p["S"] for p in item.get("pending_promos", {}).get("L", [])),
             deleted_at=item.get("deleted_at", {}).get("S"),
+            enrichment=item.get("enrichment", {}).get("S", ""),
         )
 
     def get_articles(self, ids: Sequence[str]) -> list[Article]:
@@ -124,11 +129,14 @@ class DynamoDBFeed:
         item = self._get(f"SRC#{key}", "SRC", consistent=True)
         return item["article_id"]["S"] if item else None
 
-    def list_index(self, index: str, *, limit: int, after: str | None, now: datetime) -> IndexPage:
+    def list_index(
+        self, index: str, *, limit: int, after: str | None, now: datetime, since: datetime | None = None
+    ) -> IndexPage:
         upper = now_bound(now)
         if after is not None and after < upper:
             upper = after
-        items = self._query(index, upper, limit=limit + 1)
+        lower = time_key(since) if since is not None else None
+        items = self._query(index, upper, limit=limit + 1, lower=lower)
         more = len(items) > limit
         items = items[:limit]
         return IndexPage(
@@ -205,7 +213,31 @@ class DynamoDBFeed:
             actions.append({"Put": {"TableName": self.table_name, "Item": item}})
         for sk in sorted(set(old.pending_promos if old else ()) - set(promo_sks)):
             actions.append({"Delete": {"TableName": self.table_name, "Key": {"pk": _s(PROMOS_PK), "sk": _s(sk)}}})
+        if write.event is not None:
+            item = {
+                "pk": _s(f"ART#{article.id}"),
+                "sk": _s(OUTBOX_SK),
+                "event_id": _s(write.event.event_id),
+                "event": _s(write.event.to_json()),
+            }
+            actions.append({"Put": {"TableName": self.table_name, "Item": item}})
         self._transact(actions, slug_at=slug_at)
+
+    def pending_event(self, article_id: str) -> ArticleEvent | None:
+        item = self._get(f"ART#{article_id}", OUTBOX_SK, consistent=True)
+        return ArticleEvent.from_json(item["event"]["S"]) if item else None
+
+    def event_sent(self, article_id: str, event_id: str) -> None:
+        try:
+            self._client.delete_item(
+                TableName=self.table_name,
+                Key={"pk": _s(f"ART#{article_id}"), "sk": _s(OUTBOX_SK)},
+                ConditionExpression="event_id = :id",
+                ExpressionAttributeValues={":id": _s(event_id)},
+            )
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def resolve_promos(self, resolutions: list[tuple[ArticleRecord, Article, tuple[str, ...]]]) -> int:
         """Rewrite earlier articles whose promos now resolve (conditional on their ``rev``) and drop the resolved
@@ -255,6 +287,7 @@ class DynamoDBFeed:
             "source_key": _s(write.source_key),
             "index_keys": {"L": [_s(f"{pk}{_SEP}{sk}") for pk, sk in sorted(index)]},
             "pending_promos": {"L": [_s(sk) for sk in promo_sks]},
+            "enrichment": _s(write.enrichment),
         }
         if write.deleted_at:
             item["deleted_at"] = _s(write.deleted_at)
@@ -287,17 +320,30 @@ class DynamoDBFeed:
         )
         return response.get("Item")
 
-    def _query(self, pk: str, upper: str, *, limit: int, projection: bool = False) -> list[dict[str, Any]]:
+    def _query(
+        self, pk: str, upper: str, *, limit: int, projection: bool = False, lower: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Up to ``limit`` items of ``pk`` with ``lower <= sk < upper``, newest first: one Query, or more when a
+        response stops at DynamoDB's 1 MB page before ``limit`` items (it then carries ``LastEvaluatedKey``)."""
         kwargs: dict[str, Any] = {
             "TableName": self.table_name,
             "KeyConditionExpression": "pk = :pk AND sk < :upper",
             "ExpressionAttributeValues": {":pk": _s(pk), ":upper": _s(upper)},
             "ScanIndexForward": False,
-            "Limit": limit,
         }
+        if lower is not None:  # BETWEEN is inclusive: the upper bound itself is dropped below
+            kwargs["KeyConditionExpression"] = "pk = :pk AND sk BETWEEN :lower AND :upper"
+            kwargs["ExpressionAttributeValues"][":lower"] = _s(lower)
         if projection:
             kwargs["ProjectionExpression"] = "sk, article_id, slug, title"
-        return self._client.query(**kwargs).get("Items", [])
+        items: list[dict[str, Any]] = []
+        while len(items) < limit:
+            response = self._client.query(**kwargs, Limit=limit - len(items))
+            items.extend(item for item in response.get("Items", []) if item["sk"]["S"] != upper)
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return items[:limit]
 
 
 def _hit(item: dict[str, Any]) -> IndexHit:

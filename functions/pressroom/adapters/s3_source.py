@@ -64,16 +64,17 @@ class S3ArticleSource:
     def _read(key: str, response: Any, max_bytes: int) -> SourceObject:
         body = response["Body"]
         size = response.get("ContentLength", 0)
+        etag = response["ETag"].strip('"')
         if size > max_bytes:
             body.close()
-            raise ObjectTooLarge(size)
+            raise ObjectTooLarge(size, etag)
         data = body.read(max_bytes + 1)
         if len(data) > max_bytes:
-            raise ObjectTooLarge(len(data))
+            raise ObjectTooLarge(len(data), etag)
         return SourceObject(
             key=key,
             data=data,
-            etag=response["ETag"].strip('"'),
+            etag=etag,
             last_modified=response["LastModified"],
             version_id=response.get("VersionId"),
         )

@@ -1,36 +1,39 @@
-"""ApiFunction: the read API behind API Gateway (REST proxy events). See DESIGN.md "Read API".
+"""ApiFunction: the read API and the reader pages behind API Gateway (REST proxy events).
 
 Routes are thin: validate parameters (Powertools + pydantic, which also generate the OpenAPI document), call one
-``ReadService`` use-case, convert to a response model. HTTP concerns shared by every route live in :func:`serve`:
+``ReadService`` use-case, render or convert the result. What every route shares is Powertools' own: ``CORSConfig``
+(origins from ``CORS_ALLOW_ORIGINS``, preflight included), the global middleware of :mod:`pressroom.web` (strong
+``ETag`` on every 200, ``304`` for a matching ``If-None-Match``, ``no-store`` unless a route says otherwise),
+``enable_swagger`` (Swagger UI at ``/docs``, its document at ``/docs?format=json`` and ``/openapi.json``). ``HEAD``
+is ``GET`` without the body, with the GET's ``Content-Length``.
 
-- errors are ``{"error", "message"}`` JSON with a 4xx status for every client mistake (``invalid_limit``,
-  ``invalid_cursor``, ``invalid_filter``, ``not_found``, ``method_not_allowed``, ``gone``), never a 5xx;
-- every 200 carries a strong ``ETag`` (a hash of the exact body) and a matching ``If-None-Match`` gets ``304``;
-- ``Cache-Control`` per route (lists and feeds short, articles longer, ``s-maxage`` for CDNs; errors ``no-store``);
-- CORS for the origins in ``CORS_ALLOW_ORIGINS`` (comma-separated, default ``*``), preflight ``OPTIONS`` included;
-- ``HEAD`` is ``GET`` without the body.
+- JSON for apps: ``/articles``, ``/articles/{slug}``, ``/tags/{tag}/articles`` (DESIGN.md "Read API"); a browser
+  (``Accept`` preferring ``text/html``) is sent to the matching page with ``303``;
+- pages for readers (:mod:`pressroom.pages`, paths in :mod:`pressroom.links`): ``/``, ``/news/{slug}``,
+  ``/tags/{tag}``, ``/sections/{section}``, ``/authors/{author}``;
+- feeds of the front page and of each tag, section and author in RSS, Atom and JSON Feed (:mod:`pressroom.feeds`);
+- discovery: ``/sitemap.xml`` (an index of monthly sitemaps once too long), ``/news-sitemap.xml``, ``/robots.txt``.
 
-Filters: ``/articles?tag=`` reads the tag index, ``?section=`` the section index; both together are refused with
-``400 invalid_filter`` (an intersection would cost more as the feed grows). Tags and sections match by slug.
-
-Article URLs use ``PUBLIC_BASE_URL``; when it is empty, the API's own URL derived from the request
-(``https://<Host>/<stage>``; ``http`` for localhost; no stage prefix for the local stack).
+Errors are ``{"error", "message"}`` JSON with a 4xx status for every client mistake (``invalid_limit``,
+``invalid_cursor``, ``invalid_filter``, ``not_found``, ``method_not_allowed`` with ``Allow``, ``gone``), never a 5xx;
+on a page they are an HTML page with the same status. Tags, sections and authors match by slug; ``?tag=`` and
+``?section=`` together are ``400 invalid_filter``. Links use ``PUBLIC_BASE_URL``, else the API's own URL derived from
+the request (``https://<Host>/<stage>``; ``http`` for localhost; no stage prefix for the local stack).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote
 
-from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import CORSConfig, Response, Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -50,78 +53,104 @@ from pressroom.api_models import (
 )
 from pressroom.config import ApiSettings
 from pressroom.cursor import MAX_CURSOR_CHARS, CursorCodec, InvalidCursor, fallback_secret
-from pressroom.feeds import ATOM_CONTENT_TYPE, JSON_FEED_CONTENT_TYPE, RSS_CONTENT_TYPE, FeedMeta
+from pressroom.links import FEED_FORMATS, FEED_TYPES, FRONT, Listing, ListingKind
+from pressroom.models import MAX_YEAR, MIN_YEAR
 from pressroom.observability import logger, metrics, tracer
-from pressroom.ports import FEED_INDEX, FeedReader
+from pressroom.ports import FeedReader
 from pressroom.reading import (
     DEFAULT_LIMIT,
     MAX_FILTER_CHARS,
     MAX_LIMIT,
     ArticleGone,
     ArticleNotFound,
-    FeedEntry,
     InvalidFilter,
     Page,
     ReadService,
-    UnknownTag,
+    UnknownName,
     list_index_for,
+    listing_for,
+    named,
     tag_route_index,
     utc_now,
 )
+from pressroom.sitemaps import NoSuchSitemap
 from pressroom.text import slugify
+from pressroom.web import (
+    ERROR_CACHE,
+    JSON,
+    ReadApiResolver,
+    api_url,
+    conditional_get,
+    prefers_html,
+    without_body,
+)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-JSON = "application/json"
+    from pressroom.pages import Site
+
+HTML = "text/html; charset=utf-8"
+XML = "application/xml; charset=utf-8"
 LIST_CACHE = "public, max-age=60, s-maxage=60"
 FEED_CACHE = "public, max-age=60, s-maxage=60"
 ARTICLE_CACHE = "public, max-age=300, s-maxage=3600"
+SITEMAP_CACHE = "public, max-age=900, s-maxage=900"
+NEWS_SITEMAP_CACHE = "public, max-age=300, s-maxage=300"
 DOC_CACHE = "public, max-age=3600, s-maxage=3600"
-ERROR_CACHE = "no-store"
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
-CORS_ALLOW_HEADERS = "Content-Type, If-None-Match, Authorization, X-Api-Key, X-Amz-Date, X-Amz-Security-Token"
-CORS_EXPOSE_HEADERS = "ETag"
-CORS_MAX_AGE = "600"
+CORS_ALLOW_HEADERS = ["If-None-Match"]  # besides Powertools' Authorization, Content-Type, X-Amz-*, X-Api-Key
+CORS_MAX_AGE = 600
+SWAGGER_PATH = "/docs"
 API_TITLE = "Pressroom read API"
 API_VERSION = "1.0.0"
-
-_SERVER_PLACEHOLDER = "https://server.pressroom.invalid"
-_HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$")
-_LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
+API_DESCRIPTION = (
+    "Published articles of Pressroom as JSON (lists, articles by slug), RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds, "
+    "HTML pages for readers and sitemaps. Every 200 has a strong `ETag` and a `Cache-Control`; `If-None-Match` gets "
+    '304. Errors are `{"error", "message"}` JSON with a 4xx status (HTML on the reader pages). Lists are '
+    "newest first and paged with opaque `next_cursor`s, valid only on the list that issued them."
+)
+PAGE_SIZE = DEFAULT_LIMIT
+_HTML_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
+_MONTH = re.compile(r"(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])\.xml")
 
 
 # ---------------------------------------------------------------------------------------------- composition root
 
 
-@dataclass(frozen=True)
-class Cors:
-    """Allowed origins (``*`` allows any)."""
-
-    origins: frozenset[str]
-
-    @classmethod
-    def parse(cls, value: str) -> Cors:
-        origins = frozenset(o.strip().rstrip("/") for o in value.split(",") if o.strip())
-        return cls(origins or frozenset({"*"}))
-
-    def allow_origin(self, origin: str | None) -> str | None:
-        if not origin:
-            return None
-        if "*" in self.origins:
-            return "*"
-        return origin if origin.rstrip("/") in self.origins else None
-
-
 @dataclass
 class ApiRoot:
-    """Everything the API needs, built once per cold start (or by tests with fakes)."""
+    """Everything the API needs, built once per cold start (or by tests with fakes): the use-cases, the Powertools
+    resolver with this deployment's CORS, and where links lead."""
 
     reading: ReadService
+    app: ReadApiResolver
     public_base_url: str = ""
-    cors: Cors = field(default_factory=lambda: Cors(frozenset({"*"})))
-    _documents: dict[str, str] = field(default_factory=dict)  # built once, whatever the Host: see _with_server
+    vary_origin: bool = False
+    sitemap_max_urls: int | None = None
+    _swagger: bool = False
+
+    def with_swagger(self, path: str) -> None:
+        """Powertools' Swagger UI (``enable_swagger``) at ``/docs``, registered by the first request for it: it
+        imports Powertools' OpenAPI models (about 60 ms), which no other cold start should wait for."""
+        if not self._swagger and path == SWAGGER_PATH:
+            self.app.enable_swagger(path=SWAGGER_PATH, middlewares=[_swagger_page])
+            self._swagger = True
+
+
+def _origins(value: str) -> list[str]:
+    return [o.strip().rstrip("/") for o in value.split(",") if o.strip()] or ["*"]
+
+
+def _cors(origins: list[str]) -> CORSConfig:
+    return CORSConfig(
+        allow_origin="*" if "*" in origins else origins[0],
+        extra_origins=origins[1:],
+        allow_headers=CORS_ALLOW_HEADERS,
+        expose_headers=["ETag"],
+        max_age=CORS_MAX_AGE,
+    )
 
 
 def build_root(
@@ -129,13 +158,22 @@ def build_root(
     settings: ApiSettings,
     *,
     clock: Callable[[], datetime] = utc_now,
+    sitemap_max_urls: int | None = None,
 ) -> ApiRoot:
-    """The API's composition root over any ``FeedReader``."""
+    """The API's composition root over any ``FeedReader``; ``sitemap_max_urls`` overrides how many URLs one sitemap
+    lists before ``/sitemap.xml`` becomes an index (default: :func:`pressroom.sitemaps.capacity`)."""
     secret = settings.cursor_secret.encode() if settings.cursor_secret else fallback_secret(settings.table_name)
+    origins = _origins(settings.cors_allow_origins)
+    app = ReadApiResolver(cors=_cors(origins), enable_validation=True)
+    app.include_router(router)
+    app.use([conditional_get])
+    app.configure_openapi(title=API_TITLE, version=API_VERSION, description=API_DESCRIPTION)
     return ApiRoot(
         reading=ReadService(reader, CursorCodec(secret), clock=clock),
+        app=app,
         public_base_url=settings.public_base_url.strip().rstrip("/"),
-        cors=Cors.parse(settings.cors_allow_origins),
+        vary_origin="*" not in origins,
+        sitemap_max_urls=sitemap_max_urls,
     )
 
 
@@ -149,61 +187,51 @@ def default_root() -> ApiRoot:
 
 
 _root: ContextVar[ApiRoot] = ContextVar("pressroom_api_root")
+router = Router()
 
 
-# ---------------------------------------------------------------------------------------------- app and routes
-
-app = APIGatewayRestResolver(enable_validation=True)
-_RULES: list[re.Pattern[str]] = []
+def _api_url() -> str:
+    return api_url(router.current_event)
 
 
-def _get(rule: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    _RULES.append(re.compile("^" + re.sub(r"<\w+>", "[^/]+", re.escape(rule)) + "$"))
-    return app.get(rule, **kwargs)
+def _base_url() -> str:
+    """The public base URL of pages and articles: ``PUBLIC_BASE_URL`` or else the API's own URL."""
+    return _root.get().public_base_url or _api_url()
 
 
-def _json_doc(model: type, *errors: int) -> dict[int, OpenAPIResponse]:
-    docs: dict[int, OpenAPIResponse] = {200: {"description": "OK", "content": {JSON: {"model": model}}}}
-    for status in errors:
-        docs[status] = {"description": _ERROR_DOCS[status], "content": {JSON: {"model": ErrorOut}}}
-    return docs
+def _site() -> Site:
+    from pressroom.pages import Site
+
+    return Site(base_url=_base_url(), feeds_url=_api_url())
 
 
-def _feed_doc(media_type: str, *errors: int, model: type | None = None) -> dict[int, OpenAPIResponse]:
-    content: dict[str, Any] = {media_type: {"model": model} if model else {"schema": {"type": "string"}}}
-    docs: dict[int, OpenAPIResponse] = {200: {"description": "The feed, newest 50 articles", "content": content}}
-    for status in errors:
-        docs[status] = {"description": _ERROR_DOCS[status], "content": {JSON: {"model": ErrorOut}}}
-    return docs
+# ---------------------------------------------------------------------------------------------- responses
 
 
-_ERROR_DOCS = {
-    400: "Bad parameter (`invalid_limit`, `invalid_cursor`, `invalid_filter`)",
-    404: "Unknown article or route, or a tag segment that cannot name a tag (`not_found`); drafts and scheduled"
-    " articles are not found",
-    410: "The article was withdrawn (`gone`)",
-}
-_LIMIT = Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1-{MAX_LIMIT}.")
-_CURSOR = Query(
-    min_length=1,
-    max_length=MAX_CURSOR_CHARS,
-    description="`next_cursor` of the previous page, exactly as received. Only valid on the list that issued it.",
-)
-_TAG = Query(
-    max_length=MAX_FILTER_CHARS,
-    description="Only articles with this tag (matched by slug, e.g. `zoe-saldana`). Not combinable with `section`.",
-)
-_SECTION = Query(
-    max_length=MAX_FILTER_CHARS,
-    description="Only articles of this section (e.g. `entertainment`). Not combinable with `tag`.",
-)
+def _ok(body: str, cache_control: str, content_type: str = JSON, **headers: str) -> Response[str]:
+    headers = {"Cache-Control": cache_control, **headers}
+    return Response(status_code=200, content_type=content_type, body=body, headers=headers)
 
 
-def _ok(body: Any, cache_control: str, content_type: str = JSON) -> Response[Any]:
-    return Response(status_code=200, content_type=content_type, body=body, headers={"Cache-Control": cache_control})
+def _html(body: str, cache_control: str, status: int = 200) -> Response[str]:
+    from pressroom.pages import CSP
+
+    headers = {**_HTML_HEADERS, "Content-Security-Policy": CSP, "Cache-Control": cache_control}
+    return Response(status_code=status, content_type=HTML, body=body, headers=headers)
 
 
-def _json(model: ArticleList | ArticleSummaryOut) -> str:
+def _vary(*tokens: str) -> dict[str, str]:
+    tokens = (*tokens, "Origin") if _root.get().vary_origin else tokens
+    return {"Vary": ", ".join(tokens)} if tokens else {}
+
+
+def _see_other(url: str) -> Response[str]:
+    """A browser asked a JSON route for HTML: the page with the same content."""
+    headers = {"Location": url, "Cache-Control": ERROR_CACHE, **_vary("Accept")}
+    return Response(status_code=303, body="", headers=headers)
+
+
+def _json(model: ArticleList | ArticleSummaryOut | ArticleOut) -> str:
     return json.dumps(model.model_dump(mode="json"), separators=(",", ":"))
 
 
@@ -227,25 +255,113 @@ def _list(index: str | None, limit: int, cursor: str | None) -> Response[str]:
             fitting += 1
         page = reading.list_articles(index, limit=max(fitting, 1), cursor=cursor)
         body = _page_json(page, base)
-    return _ok(body, LIST_CACHE)
+    return _ok(body, LIST_CACHE, **_vary("Accept"))
 
 
-@_get("/articles", tags=["articles"], summary="Published articles, newest first", responses=_json_doc(ArticleList, 400))
+def _html_instead(listing: Listing, cursor: str | None) -> Response[str] | None:
+    """The ``303`` to ``listing``'s page when a browser asks a JSON list for HTML, else None."""
+    if not prefers_html(router.current_event):
+        return None
+    from pressroom.pages import page_url
+
+    return _see_other(page_url(_site(), listing, cursor))
+
+
+# ---------------------------------------------------------------------------------------------- OpenAPI pieces
+
+_ERROR_DOCS = {
+    400: "Bad parameter (`invalid_limit`, `invalid_cursor`, `invalid_filter`)",
+    404: "Unknown article or route, or a tag, section or author segment that cannot name one (`not_found`); drafts "
+    "and scheduled articles are not found",
+    410: "The article was withdrawn (`gone`)",
+}
+_SEE_OTHER = "`Accept` prefers `text/html`: `Location` is the reader page with the same content"
+
+
+def _json_doc(model: type, *errors: int) -> dict[int, OpenAPIResponse]:
+    docs: dict[int, OpenAPIResponse] = {200: {"description": "OK", "content": {JSON: {"model": model}}}}
+    docs[303] = {"description": _SEE_OTHER}
+    for status in errors:
+        docs[status] = {"description": _ERROR_DOCS[status], "content": {JSON: {"model": ErrorOut}}}
+    return docs
+
+
+def _text_doc(media_type: str, description: str, *errors: int, model: type | None = None) -> dict[int, Any]:
+    content: dict[str, Any] = {media_type: {"model": model} if model else {"schema": {"type": "string"}}}
+    docs: dict[int, Any] = {200: {"description": description, "content": content}}
+    for status in errors:
+        docs[status] = {"description": _ERROR_DOCS[status], "content": {JSON: {"model": ErrorOut}}}
+    return docs
+
+
+def _page_doc(description: str, *errors: int) -> dict[int, Any]:
+    html = {"text/html": {"schema": {"type": "string"}}}
+    docs: dict[int, Any] = {200: {"description": description, "content": html}}
+    for status in errors:
+        docs[status] = {"description": f"{_ERROR_DOCS[status]}, as an HTML page", "content": html}
+    if 404 in errors:  # a segment no route can match is the API's own 404, in JSON unless the client prefers HTML
+        docs[404]["content"] = {**html, JSON: {"model": ErrorOut}}
+    return docs
+
+
+def _feed_doc(fmt: str, *errors: int) -> dict[int, Any]:
+    model = JsonFeed if fmt == "feed.json" else None
+    return _text_doc(FEED_TYPES[fmt], "The feed, newest 50 articles", *errors, model=model)
+
+
+_LIMIT = Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1-{MAX_LIMIT}.")
+_CURSOR = Query(
+    min_length=1,
+    max_length=MAX_CURSOR_CHARS,
+    description="`next_cursor` of the previous page, exactly as received. Only valid on the list that issued it.",
+)
+_PAGE_CURSOR = Query(
+    min_length=1,
+    max_length=MAX_CURSOR_CHARS,
+    description="Where the previous page ended (the page's own `Older articles` link). Only valid on that list.",
+)
+_TAG = Query(
+    max_length=MAX_FILTER_CHARS,
+    description="Only articles with this tag (matched by slug, e.g. `zoe-saldana`). Not combinable with `section`.",
+)
+_SECTION = Query(
+    max_length=MAX_FILTER_CHARS,
+    description="Only articles of this section (e.g. `entertainment`). Not combinable with `tag`.",
+)
+
+
+# ---------------------------------------------------------------------------------------------- JSON for apps
+
+
+@router.get(
+    "/articles", tags=["articles"], summary="Published articles, newest first", responses=_json_doc(ArticleList, 400)
+)
 def list_articles(
     limit: Annotated[int, _LIMIT] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, _CURSOR] = None,
     tag: Annotated[str | None, _TAG] = None,
     section: Annotated[str | None, _SECTION] = None,
 ) -> Response[str]:
-    return _list(list_index_for(tag=tag or None, section=section or None), limit, cursor)
+    index = list_index_for(tag=tag or None, section=section or None)
+    listing = Listing("tag", slugify(tag)) if tag else Listing("section", slugify(section)) if section else FRONT
+    if listing.kind == "front" or listing.slug:
+        redirect = _html_instead(listing, cursor)
+        if redirect:
+            return redirect
+    return _list(index, limit, cursor)
 
 
-@_get("/articles/<slug>", tags=["articles"], summary="One article", responses=_json_doc(ArticleOut, 404, 410))
-def get_article(slug: str) -> Response[ArticleOut]:
-    return _ok(ArticleOut.from_article(_root.get().reading.get_article(slug), _base_url()), ARTICLE_CACHE)
+@router.get("/articles/<slug>", tags=["articles"], summary="One article", responses=_json_doc(ArticleOut, 404, 410))
+def get_article(slug: str) -> Response[str]:
+    if prefers_html(router.current_event):
+        from pressroom.models import article_url
+
+        return _see_other(article_url(_base_url(), quote(slug, safe="")))
+    article = ArticleOut.from_article(_root.get().reading.get_article(slug), _base_url())
+    return _ok(_json(article), ARTICLE_CACHE, **_vary("Accept"))
 
 
-@_get(
+@router.get(
     "/tags/<tag>/articles",
     tags=["articles"],
     summary="Published articles with a tag, newest first",
@@ -256,118 +372,247 @@ def list_tag_articles(
     limit: Annotated[int, _LIMIT] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, _CURSOR] = None,
 ) -> Response[str]:
-    return _list(tag_route_index(tag), limit, cursor)
+    index = tag_route_index(tag)
+    return _html_instead(listing_for("tag", tag), cursor) or _list(index, limit, cursor)
 
 
-def _feed_meta(kind: str, tag: str | None, entries: list[FeedEntry]) -> FeedMeta:
-    api, base = _api_url(), _base_url()
-    slug = slugify(tag) if tag is not None else None
-    prefix = f"/tags/{slug}" if tag is not None else ""
-    name = next((t.name for e in entries for t in e.summary.tags if t.slug == slug), slug)  # never the raw segment
-    return FeedMeta(
-        title=f"Pressroom: {name}" if tag is not None else "Pressroom",
-        description=f"The newest articles tagged {name}" if tag is not None else "The newest articles",
-        feed_id=f"urn:pressroom:feed:tag:{slug}" if tag is not None else "urn:pressroom:feed",
+# ---------------------------------------------------------------------------------------------- pages for readers
+
+
+def _listing_page(listing: Listing, cursor: str | None) -> Response[str]:
+    """A page of the list; a tag, section or author without any article is a 404 (its page says so), so that
+    crawlers do not keep empty pages."""
+    from pressroom.pages import render_listing
+
+    page = _root.get().reading.list_articles(listing.index, limit=PAGE_SIZE, cursor=cursor)
+    listing = named(listing, page.items)
+    body = render_listing(_site(), listing, page.items, cursor=cursor, next_cursor=page.next_cursor)
+    if not page.items and cursor is None and listing.kind != "front":
+        return _html(body, ERROR_CACHE, 404)
+    return _html(body, LIST_CACHE)
+
+
+@router.get("/", tags=["pages"], summary="The front page: the newest articles", responses=_page_doc("HTML", 400))
+def front_page(cursor: Annotated[str | None, _PAGE_CURSOR] = None) -> Response[str]:
+    return _listing_page(FRONT, cursor)
+
+
+@router.get("/news/<slug>", tags=["pages"], summary="An article's page", responses=_page_doc("HTML", 404, 410))
+def article_page(slug: str) -> Response[str]:
+    from pressroom.pages import render_article
+
+    return _html(render_article(_site(), _root.get().reading.get_article(slug)), ARTICLE_CACHE)
+
+
+@router.get("/tags/<tag>", tags=["pages"], summary="A tag's articles", responses=_page_doc("HTML", 400, 404))
+def tag_page(tag: str, cursor: Annotated[str | None, _PAGE_CURSOR] = None) -> Response[str]:
+    return _listing_page(listing_for("tag", tag), cursor)
+
+
+@router.get(
+    "/sections/<section>", tags=["pages"], summary="A section's articles", responses=_page_doc("HTML", 400, 404)
+)
+def section_page(section: str, cursor: Annotated[str | None, _PAGE_CURSOR] = None) -> Response[str]:
+    return _listing_page(listing_for("section", section), cursor)
+
+
+@router.get("/authors/<author>", tags=["pages"], summary="An author's articles", responses=_page_doc("HTML", 400, 404))
+def author_page(author: str, cursor: Annotated[str | None, _PAGE_CURSOR] = None) -> Response[str]:
+    return _listing_page(listing_for("author", author), cursor)
+
+
+# ---------------------------------------------------------------------------------------------- feeds
+
+
+def _feed(fmt: str, listing: Listing) -> Response[str]:
+    from pressroom import feeds
+
+    reading = _root.get().reading
+    entries = reading.feed(listing.index)
+    listing = named(listing, [e.summary for e in entries])
+    base = _base_url()
+    meta = feeds.FeedMeta(
+        title=listing.title,
+        description=listing.description,
+        feed_id=listing.feed_id,
         base_url=base,
-        self_url=f"{api}{prefix}/{kind}",
-        home_url=f"{base}{prefix}/articles",
+        self_url=listing.feed_url(_api_url(), fmt),
+        home_url=listing.page_url(base),
+        built_at=reading.now().replace(microsecond=0),
     )
+    render, content_type = {
+        "feed.xml": (feeds.render_rss, feeds.RSS_CONTENT_TYPE),
+        "atom.xml": (feeds.render_atom, feeds.ATOM_CONTENT_TYPE),
+        "feed.json": (feeds.render_json_feed, feeds.JSON_FEED_CONTENT_TYPE),
+    }[fmt]
+    return _ok(render(meta, entries), FEED_CACHE, content_type)
 
 
-def _feed_index(tag: str | None) -> str:
-    return FEED_INDEX if tag is None else tag_route_index(tag)
+_FEED_SUMMARIES = {"feed.xml": "RSS 2.0 feed", "atom.xml": "Atom 1.0 feed", "feed.json": "JSON Feed 1.1"}
 
 
-def _json_feed(tag: str | None) -> Response[str]:
-    from pressroom.feeds import render_json_feed
+def _front_feed(fmt: str) -> Callable[[], Response[str]]:
+    def front_feed() -> Response[str]:
+        return _feed(fmt, FRONT)
 
-    entries = _root.get().reading.feed(_feed_index(tag))
-    return _ok(render_json_feed(_feed_meta("feed.json", tag, entries), entries), FEED_CACHE, JSON_FEED_CONTENT_TYPE)
-
-
-def _rss(tag: str | None) -> Response[str]:
-    from pressroom.feeds import render_rss
-
-    entries = _root.get().reading.feed(_feed_index(tag))
-    return _ok(render_rss(_feed_meta("feed.xml", tag, entries), entries), FEED_CACHE, RSS_CONTENT_TYPE)
+    return front_feed
 
 
-def _atom(tag: str | None) -> Response[str]:
-    from pressroom.feeds import render_atom
+def _tag_feed(fmt: str) -> Callable[[str], Response[str]]:
+    def tag_feed(tag: str) -> Response[str]:
+        return _feed(fmt, listing_for("tag", tag))
 
-    entries = _root.get().reading.feed(_feed_index(tag))
-    return _ok(render_atom(_feed_meta("atom.xml", tag, entries), entries), FEED_CACHE, ATOM_CONTENT_TYPE)
-
-
-_JSON_FEED_DOC = _feed_doc("application/feed+json", model=JsonFeed)
-_RSS_DOC = _feed_doc("application/rss+xml")
-_ATOM_DOC = _feed_doc("application/atom+xml")
+    return tag_feed
 
 
-@_get("/feed.json", tags=["feeds"], summary="JSON Feed 1.1", responses=_JSON_FEED_DOC)
-def json_feed() -> Response[str]:
-    return _json_feed(None)
+def _section_feed(fmt: str) -> Callable[[str], Response[str]]:
+    def section_feed(section: str) -> Response[str]:
+        return _feed(fmt, listing_for("section", section))
+
+    return section_feed
 
 
-@_get("/feed.xml", tags=["feeds"], summary="RSS 2.0 feed", responses=_RSS_DOC)
-def rss_feed() -> Response[str]:
-    return _rss(None)
+def _author_feed(fmt: str) -> Callable[[str], Response[str]]:
+    def author_feed(author: str) -> Response[str]:
+        return _feed(fmt, listing_for("author", author))
+
+    return author_feed
 
 
-@_get("/atom.xml", tags=["feeds"], summary="Atom 1.0 feed", responses=_ATOM_DOC)
-def atom_feed() -> Response[str]:
-    return _atom(None)
+_LISTING_FEEDS: list[tuple[ListingKind, str, Callable[[str], Callable[[str], Response[str]]]]] = [
+    ("tag", "/tags/<tag>", _tag_feed),
+    ("section", "/sections/<section>", _section_feed),
+    ("author", "/authors/<author>", _author_feed),
+]
+for _fmt in FEED_FORMATS:
+    router.get(f"/{_fmt}", tags=["feeds"], summary=_FEED_SUMMARIES[_fmt], responses=_feed_doc(_fmt))(_front_feed(_fmt))
+for _kind, _prefix, _factory in _LISTING_FEEDS:
+    for _fmt in FEED_FORMATS:
+        router.get(
+            f"{_prefix}/{_fmt}",
+            tags=["feeds"],
+            summary=f"{_FEED_SUMMARIES[_fmt]} of a {_kind}",
+            responses=_feed_doc(_fmt, 404),
+        )(_factory(_fmt))
 
 
-@_get(
-    "/tags/<tag>/feed.json",
-    tags=["feeds"],
-    summary="JSON Feed 1.1 of a tag",
-    responses=_feed_doc("application/feed+json", 404, model=JsonFeed),
+# ---------------------------------------------------------------------------------------------- discovery
+
+
+def _sitemap_urls() -> int:
+    from pressroom.sitemaps import capacity
+
+    return _root.get().sitemap_max_urls or capacity(_base_url())
+
+
+@router.get(
+    "/sitemap.xml",
+    tags=["discovery"],
+    summary="The sitemap: every article's page, or an index of monthly sitemaps once that is too long",
+    responses=_text_doc("application/xml", "A sitemaps.org 0.9 `urlset` or `sitemapindex`"),
 )
-def tag_json_feed(tag: str) -> Response[str]:
-    return _json_feed(tag)
+def sitemap() -> Response[str]:
+    from pressroom.sitemaps import render_sitemap, render_sitemap_index
+
+    base = _base_url()
+    plan = _root.get().reading.site_map(max_articles=_sitemap_urls() - 1)
+    if plan.complete:
+        body = render_sitemap(base, plan.articles, home=FRONT.page_url(base))
+    else:
+        body = render_sitemap_index([f"{_api_url()}/sitemaps/{m:%Y-%m}.xml" for m in plan.months])
+    return _ok(body, SITEMAP_CACHE, XML)
 
 
-@_get(
-    "/tags/<tag>/feed.xml",
-    tags=["feeds"],
-    summary="RSS 2.0 feed of a tag",
-    responses=_feed_doc("application/rss+xml", 404),
+@router.get(
+    "/sitemaps/<month>",
+    tags=["discovery"],
+    summary="The sitemap of one month (`YYYY-MM.xml`), listed by the sitemap index",
+    responses=_text_doc("application/xml", "A sitemaps.org 0.9 `urlset`", 404),
 )
-def tag_rss_feed(tag: str) -> Response[str]:
-    return _rss(tag)
+def month_sitemap(month: str) -> Response[str]:
+    from pressroom.sitemaps import render_sitemap
+
+    found = _MONTH.fullmatch(month)
+    if found is None or not MIN_YEAR <= int(found["year"]) <= MAX_YEAR:
+        raise NoSuchSitemap("monthly sitemaps are named YYYY-MM.xml; see /sitemap.xml")
+    start = datetime(int(found["year"]), int(found["month"]), 1, tzinfo=UTC)
+    articles = _root.get().reading.month(start, max_articles=_sitemap_urls())
+    if not articles:
+        raise NoSuchSitemap(f"no article was published in {start:%Y-%m}; see /sitemap.xml")
+    return _ok(render_sitemap(_base_url(), articles, home=None), SITEMAP_CACHE, XML)
 
 
-@_get(
-    "/tags/<tag>/atom.xml",
-    tags=["feeds"],
-    summary="Atom 1.0 feed of a tag",
-    responses=_feed_doc("application/atom+xml", 404),
+@router.get(
+    "/news-sitemap.xml",
+    tags=["discovery"],
+    summary="The Google News sitemap: articles of the last 48 hours, at most 1,000",
+    responses=_text_doc("application/xml", "A sitemaps.org `urlset` with Google News tags"),
 )
-def tag_atom_feed(tag: str) -> Response[str]:
-    return _atom(tag)
+def news_sitemap() -> Response[str]:
+    from pressroom.sitemaps import NEWS_MAX_URLS, NEWS_WINDOW, render_news_sitemap
+
+    base = _base_url()
+    articles = _root.get().reading.recent(within=NEWS_WINDOW, limit=NEWS_MAX_URLS)
+    return _ok(render_news_sitemap(base, articles, home=FRONT.page_url(base)), NEWS_SITEMAP_CACHE, XML)
 
 
-@_get("/openapi.json", include_in_schema=False)
+@router.get(
+    "/robots.txt",
+    tags=["discovery"],
+    summary="robots.txt: everything may be crawled; where the sitemaps are",
+    responses=_text_doc("text/plain", "robots.txt"),
+)
+def robots() -> Response[str]:
+    from pressroom.sitemaps import ROBOTS_CONTENT_TYPE, render_robots
+
+    api = _api_url()
+    return _ok(render_robots([f"{api}/sitemap.xml", f"{api}/news-sitemap.xml"]), DOC_CACHE, ROBOTS_CONTENT_TYPE)
+
+
+# ---------------------------------------------------------------------------------------------- documents
+
+
+@router.get("/openapi.json", include_in_schema=False)
 def openapi_document() -> Response[str]:
-    return _ok(_openapi_json(_api_url()), DOC_CACHE)
+    return _ok(_root.get().app.get_openapi_json_schema(), DOC_CACHE)
 
 
-@_get("/docs", include_in_schema=False)
-def swagger_ui() -> Response[str]:
-    return _ok(_swagger_html(_api_url()), DOC_CACHE, "text/html; charset=utf-8")
+def _swagger_page(app: ReadApiResolver, next_middleware: Callable[..., Response[Any]]) -> Response[Any]:
+    """``enable_swagger``'s page with the API's title and language (Powertools titles it "Swagger UI")."""
+    response = next_middleware(app)
+    if isinstance(response.body, str) and str(response.headers.get("Content-Type")).startswith("text/html"):
+        response.body = response.body.replace("<html>", '<html lang="en">', 1).replace(
+            "<title>Swagger UI</title>", f"<title>{API_TITLE}</title>", 1
+        )
+        response.headers["Content-Type"] = HTML
+    response.headers["Cache-Control"] = DOC_CACHE
+    return response
 
 
 # ---------------------------------------------------------------------------------------------- errors
 
+_READER_MESSAGES = {
+    400: "The address of this page is not valid (an old or altered link?).",
+    404: "There is no page at this address.",
+    410: "The article that was here has been withdrawn.",
+}
 
-def _error(status: int, code: ErrorCode, message: str, headers: Mapping[str, str] | None = None) -> Response[Any]:
+
+def _error(status: int, code: ErrorCode, message: str, headers: dict[str, str] | None = None) -> Response[Any]:
+    """The error as JSON, or as an HTML page on a reader page's route."""
+    headers = {"Cache-Control": ERROR_CACHE, **_vary(), **(headers or {})}
+    route = _root.get().app.context.get("_route")
+    if route is not None and "pages" in route.tags and status in _READER_MESSAGES:
+        from pressroom.pages import render_error
+
+        response = _html(render_error(_site(), status, _READER_MESSAGES[status]), ERROR_CACHE, status)
+        response.headers.update(headers)
+        return response
     return Response(
         status_code=status,
         content_type=JSON,
         body=ErrorOut(error=code, message=message).model_dump(),
-        headers=dict(headers or {}),
+        headers=headers,
     )
 
 
@@ -379,7 +624,7 @@ _PARAM_ERRORS: dict[str, tuple[ErrorCode, str]] = {
 }
 
 
-@app.exception_handler(RequestValidationError)
+@router.exception_handler(RequestValidationError)
 def _bad_parameter(error: RequestValidationError) -> Response[Any]:
     for detail in error.errors():
         loc: tuple[Any, ...] = tuple(detail.get("loc") or ())
@@ -390,49 +635,42 @@ def _bad_parameter(error: RequestValidationError) -> Response[Any]:
     return _error(400, "invalid_request", "the request parameters are not valid")
 
 
-@app.exception_handler(InvalidCursor)
+@router.exception_handler(InvalidCursor)
 def _bad_cursor(error: InvalidCursor) -> Response[Any]:
     return _error(400, "invalid_cursor", str(error))
 
 
-@app.exception_handler(InvalidFilter)
+@router.exception_handler(InvalidFilter)
 def _bad_filter(error: InvalidFilter) -> Response[Any]:
     return _error(400, "invalid_filter", str(error))
 
 
-@app.exception_handler(ArticleNotFound)
-def _no_article(error: ArticleNotFound) -> Response[Any]:
+@router.exception_handler([ArticleNotFound, UnknownName, NoSuchSitemap])
+def _not_found(error: LookupError) -> Response[Any]:
     return _error(404, "not_found", str(error))
 
 
-@app.exception_handler(UnknownTag)
-def _no_tag(error: UnknownTag) -> Response[Any]:
-    return _error(404, "not_found", str(error))
-
-
-@app.exception_handler(ArticleGone)
+@router.exception_handler(ArticleGone)
 def _gone(error: ArticleGone) -> Response[Any]:
     return _error(410, "gone", str(error))
 
 
-@app.not_found
+def _is_route(path: str) -> bool:
+    """Whether a GET route serves ``path`` (Powertools' own route table of the resolver)."""
+    app = _root.get().app
+    return any(r.method == "GET" and r.rule.match(path) for r in app._static_routes + app._dynamic_routes)
+
+
+@router.exception_handler(NotFoundError)
 def _no_route(_: NotFoundError) -> Response[Any]:
-    event = app.current_event
+    event = router.current_event
     path = event.path or "/"
-    method = event.http_method.upper()
-    if method in ("GET", "HEAD") or not any(rule.match(path) for rule in _RULES):
+    if event.http_method.upper() in ("GET", "HEAD") or not _is_route(path):
+        if prefers_html(event):
+            from pressroom.pages import render_error
+
+            return _html(render_error(_site(), 404, _READER_MESSAGES[404]), ERROR_CACHE, 404)
         return _error(404, "not_found", f"there is no route {path[:200]!r}; see /openapi.json")
-    if method == "OPTIONS":
-        return Response(
-            status_code=204,
-            body="",
-            headers={
-                "Access-Control-Allow-Methods": ALLOWED_METHODS,
-                "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
-                "Access-Control-Max-Age": CORS_MAX_AGE,
-                "Allow": ALLOWED_METHODS,
-            },
-        )
     return _error(
         405,
         "method_not_allowed",
@@ -441,7 +679,21 @@ def _no_route(_: NotFoundError) -> Response[Any]:
     )
 
 
-@app.exception_handler(Exception)
+def _known_preflight(app: ReadApiResolver, next_middleware: Callable[..., Response[Any]]) -> Response[Any]:
+    """Powertools answers a preflight of any path; the API's of a path it does not serve is a 404."""
+    response = next_middleware(app)
+    event = app.current_event
+    if event.http_method.upper() == "OPTIONS" and response.status_code == 204 and not _is_route(event.path or "/"):
+        return _error(404, "not_found", f"there is no route {(event.path or '/')[:200]!r}; see /openapi.json")
+    if response.status_code == 204:
+        response.headers.update({"Allow": ALLOWED_METHODS, **_vary()})
+    return response
+
+
+router.use([_known_preflight])
+
+
+@router.exception_handler(Exception)
 def _unexpected(error: Exception) -> Response[Any]:
     logger.exception("unhandled error")
     if _is_throttling(error):
@@ -455,172 +707,20 @@ def _is_throttling(error: Exception) -> bool:
     return code in {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 
 
-# ---------------------------------------------------------------------------------------------- URLs and documents
-
-
-def _header(name: str) -> str | None:
-    value = app.current_event.get_header_value(name, case_sensitive=False)
-    return value if isinstance(value, str) else None
-
-
-def _api_url() -> str:
-    """The API's own base URL, from the request: scheme, Host and the path prefix (the stage on execute-api, the
-    base path mapping on a custom domain: what ``requestContext.path`` has in front of ``path``; none locally)."""
-    event = app.current_event
-    context = event.get("requestContext") or {}
-    host = _header("host") or ""
-    if not _HOST.match(host):
-        host = str(context.get("domainName") or "localhost")
-    hostname = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
-    proto = (_header("x-forwarded-proto") or "").split(",")[0].strip().lower()
-    scheme = proto if proto in ("http", "https") else ("http" if hostname in _LOCAL_HOSTS else "https")
-    path = event.get("path") or "/"
-    full_path = context.get("path")
-    if hostname in _LOCAL_HOSTS:  # the local stack serves every stage at its root
-        prefix = ""
-    elif isinstance(full_path, str) and full_path.endswith(path) and full_path != path:
-        prefix = full_path[: -len(path)].rstrip("/")
-    else:
-        stage = context.get("stage")
-        prefix = f"/{stage}" if stage and stage not in ("local", "$default") and full_path != path else ""
-    return f"{scheme}://{host}{prefix}"
-
-
-def _base_url() -> str:
-    """The public base URL of articles: ``PUBLIC_BASE_URL`` or else the API's own URL."""
-    return _root.get().public_base_url or _api_url()
-
-
-def openapi_schema(server_url: str) -> dict[str, Any]:
-    """The OpenAPI document as served: Powertools' generated document, with errors documented as 400 ``ErrorOut``
-    (not Powertools' 422), conditional requests documented, and the API's own URL as server."""
-    from aws_lambda_powertools.event_handler.openapi.models import Server
-
-    document = json.loads(
-        app.get_openapi_json_schema(
-            title=API_TITLE,
-            version=API_VERSION,
-            description=(__doc__ or "").split("\n\n", 1)[0],
-            servers=[Server(url=server_url)],
-        )
-    )
-    for operations in document.get("paths", {}).values():
-        for operation in operations.values():
-            responses = operation.get("responses", {})
-            responses.pop("422", None)
-            if "200" in responses:
-                responses["200"]["headers"] = {
-                    "ETag": {"description": "Strong validator of the body", "schema": {"type": "string"}},
-                    "Cache-Control": {"description": "Caching policy of the route", "schema": {"type": "string"}},
-                }
-                responses["304"] = {"description": "Not modified: `If-None-Match` matched the current `ETag`"}
-            operation["parameters"] = [
-                *operation.get("parameters", []),
-                {
-                    "name": "If-None-Match",
-                    "in": "header",
-                    "required": False,
-                    "description": "ETag(s) of a cached copy; a match returns 304 without a body.",
-                    "schema": {"type": "string"},
-                },
-            ]
-    schemas = document.get("components", {}).get("schemas", {})
-    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
-        schemas.pop(name, None)
-    return document
-
-
-def _with_server(document: str, server_url: str, *, in_html: bool = False) -> str:
-    """A cached document for ``server_url``: its placeholder replaced by the URL as a JSON string's content
-    (with ``<`` escaped inside the HTML page's script)."""
-    value = json.dumps(server_url)[1:-1]
-    return document.replace(_SERVER_PLACEHOLDER, value.replace("<", "\\u003c") if in_html else value)
-
-
-def _openapi_json(server_url: str) -> str:
-    documents = _root.get()._documents
-    if "openapi" not in documents:
-        documents["openapi"] = json.dumps(openapi_schema(_SERVER_PLACEHOLDER), separators=(",", ":"))
-    return _with_server(documents["openapi"], server_url)
-
-
-def _swagger_html(server_url: str) -> str:
-    from importlib.resources import files
-
-    from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
-
-    documents = _root.get()._documents
-    if "docs" not in documents:
-        assets = files("aws_lambda_powertools.event_handler.openapi") / "swagger_ui"
-        documents["docs"] = generate_swagger_html(
-            _openapi_json(_SERVER_PLACEHOLDER).replace("</", "<\\/"),
-            (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
-            (assets / "swagger-ui.min.css").read_text(encoding="utf-8"),
-            "",
-            None,
-        )
-    return _with_server(documents["docs"], server_url, in_html=True)
-
-
-# ---------------------------------------------------------------------------------------------- HTTP finishing
-
-
-def _etag(body: str | None, base64_encoded: bool) -> str:
-    raw = base64.b64decode(body or "") if base64_encoded else (body or "").encode("utf-8", "surrogatepass")
-    return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    tags = [t.strip() for t in if_none_match.split(",")]
-    return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
-
-
-def _request_header(event: Mapping[str, Any], name: str) -> str | None:
-    for key, value in (event.get("headers") or {}).items():
-        if key.lower() == name and isinstance(value, str):
-            return value
-    for key, values in (event.get("multiValueHeaders") or {}).items():
-        if key.lower() == name and values:
-            return ",".join(str(v) for v in values)
-    return None
-
-
-def _finish(response: dict[str, Any], event: Mapping[str, Any], method: str, root: ApiRoot) -> dict[str, Any]:
-    headers: dict[str, list[str]] = response.setdefault("multiValueHeaders", {})
-    for key, value in (response.pop("headers", None) or {}).items():
-        headers.setdefault(key, [value])
-    status = response["statusCode"]
-    if status == 200:
-        etag = _etag(response.get("body"), response.get("isBase64Encoded", False))
-        headers["ETag"] = [etag]
-        if _matches(_request_header(event, "if-none-match"), etag):
-            response.update(statusCode=304, body="", isBase64Encoded=False)
-            headers.pop("Content-Type", None)
-    elif status >= 400 or "Cache-Control" not in headers:
-        headers["Cache-Control"] = [ERROR_CACHE]
-    allowed = root.cors.allow_origin(_request_header(event, "origin"))
-    if allowed:
-        headers["Access-Control-Allow-Origin"] = [allowed]
-        headers["Access-Control-Expose-Headers"] = [CORS_EXPOSE_HEADERS]
-    if "*" not in root.cors.origins:
-        headers["Vary"] = ["Origin"]
-    if method == "HEAD":
-        response.update(body="", isBase64Encoded=False)
-    return response
+# ---------------------------------------------------------------------------------------------- entry point
 
 
 def serve(event: dict[str, Any], context: LambdaContext, root: ApiRoot) -> dict[str, Any]:
-    """Resolve one REST proxy event against ``root`` and apply the shared HTTP behaviour."""
+    """Resolve one REST proxy event against ``root`` (``HEAD`` as ``GET``, then without the body)."""
     method = str(event.get("httpMethod") or "GET").upper()
-    request = {**event, "httpMethod": "GET"} if method == "HEAD" else event
+    root.with_swagger(str(event.get("path") or "/"))
     token = _root.set(root)
     try:
-        response = app.resolve(request, context)
+        response = root.app.resolve({**event, "httpMethod": "GET"} if method == "HEAD" else event, context)
     finally:
         _root.reset(token)
-    response = _finish(response, event, method, root)
+    if method == "HEAD":
+        response = without_body(response)
     metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
     if response["statusCode"] >= 500:
         metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)

@@ -17,10 +17,12 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pressroom.adapters.dynamodb_feed import DynamoDBFeed
+from pressroom.adapters.eventbridge_sink import EventBridgeSink
 from pressroom.adapters.s3_source import S3ArticleSource
 from pressroom.config import IngestSettings
 from pressroom.events import NotAnS3Notification, parse_notification
 from pressroom.observability import logger, metrics, tracer
+from pressroom.ports import NoEvents
 from pressroom.services import Ingest
 
 RESERVE_MS = 8_000
@@ -36,7 +38,12 @@ class Deferred(Exception):
 def ingest_service() -> Ingest:
     """The composition root, built once per cold start."""
     settings = IngestSettings.from_env()
-    return Ingest(source=S3ArticleSource(settings.bucket_name), store=DynamoDBFeed(settings.table_name))
+    return Ingest(
+        source=S3ArticleSource(settings.bucket_name),
+        store=DynamoDBFeed(settings.table_name),
+        events=EventBridgeSink(settings.event_bus_name) if settings.event_bus_name else NoEvents(),
+        base_url=settings.public_base_url,
+    )
 
 
 def _failed(kind: str, record: SQSRecord, reason: str, **keys: Any) -> None:
