@@ -4,7 +4,8 @@ Each test builds a body of a hostile family (``bench.linearity.FAMILIES``: long 
 possessives, enormous words, quotes, broken HTML, promo lines, …) at 10 KB, 40 KB and 200 KB (the largest body an
 upload may have) and times ``bench.linearity.enrich`` (clean, tag, summarise, count, title) on each. The time per
 character at 200 KB must stay within ``MAX_RATIO`` of that at 10 KB: a quadratic step makes it ~20x. Timings are
-minimums of repeats; a borderline ratio is measured again before failing, so a busy machine does not fail the test.
+the least CPU time of the process over repeats (``seconds_per_char``: other work on the machine does not count, while
+it would preempt the long runs more than the short ones); a borderline ratio is measured again before failing.
 """
 
 from __future__ import annotations
