@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import NamedTuple
 
 from pressroom.models import MAX_TAGS, Tag, TagKind
@@ -210,6 +210,10 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _JOINERS = CONNECTORS | {"&"}
 _LEADING_JOINERS = _JOINERS - {"the"}
 _ONE_LETTER_NAMES = frozenset("ÓÁ")
+_NAME_GOES_ON = ORG_SUFFIXES | EVENT_HEADS
+_ORG_NOT_PLACE_SUFFIXES = ORG_SUFFIXES - PLACE_SUFFIXES
+MAX_NAME_TOKENS = 8
+_CUE_WORD_CHARS = 64
 _SMALL_TITLE_WORDS = _words("a an the and or of for in on at to with by from du de la le et y vs")
 
 
@@ -242,7 +246,7 @@ class _Candidate:
     org_cue: int = 0
     kind: TagKind = "topic"
 
-    @property
+    @cached_property
     def tokens(self) -> list[str]:
         return self.key.split()
 
@@ -258,7 +262,8 @@ def extract_tags(title: str, text: str, editorial: Sequence[str] = (), *, limit:
     placeholders (``Loading the player...``) and sign-up footers are ignored if still present, and publication names
     in such footers never become tags. ``editorial`` tags are always kept (the first ``limit`` of them) with kind
     ``editorial`` and score ``EDITORIAL_SCORE``; one with the slug of an extracted tag replaces it, keeping the better
-    of the two scores. Extracted scores are in ``(0, 1]``, the best scoring 1. Never raises on any string input.
+    of the two scores. Extracted scores are in ``(0, 1]``, the best scoring 1. Never raises on any string input, and
+    takes time linear in the length of ``title`` and ``text`` (``python -m bench.linearity``).
     """
     if limit <= 0:
         return []
@@ -294,6 +299,8 @@ def _body_lines(text: str) -> tuple[list[tuple[int, str]], set[str]]:
 
 
 def _footer_names(line: str) -> set[str]:
+    """Slugs of the names in a footer line: the tails of up to ``MAX_NAME_TOKENS`` words of every run of capitalised
+    words (``Pressroom Daily`` blocks ``pressroom-daily`` and ``daily``)."""
     names: set[str] = set()
     run: list[str] = []
     for match in _TOKEN.finditer(line + " ."):
@@ -302,7 +309,7 @@ def _footer_names(line: str) -> set[str]:
             run.append(token)
             continue
         if run:
-            for start in range(len(run)):
+            for start in range(max(0, len(run) - MAX_NAME_TOKENS), len(run)):
                 slug = slugify(" ".join(run[start:]))
                 if slug:
                     names.add(slug)
@@ -338,19 +345,29 @@ def _quoted(match: re.Match[str], paragraph: int, mentions: list[_Mention]) -> s
     if not _looks_like_title(inner):
         return match.group()
     words = inner.split()
-    before = match.string[: match.start()].split()
     mentions.append(
         _Mention(
             tokens=words,
             paragraph=paragraph,
             in_title=paragraph < 0,
             initial=False,
-            before=before[-1].lower() if before else "",
+            before=_word_before(match.string, match.start()),
             after="",
             quoted=True,
         )
     )
     return " , "
+
+
+def _word_before(text: str, end: int) -> str:
+    """The last whitespace-separated word of ``text[:end]``, lower-cased; ``""`` if there is none or if it is longer
+    than ``_CUE_WORD_CHARS`` (then it is no cue word). Reads only the spaces before ``end`` and one word."""
+    stop = end
+    while stop > 0 and text[stop - 1].isspace():
+        stop -= 1
+    window = text[max(0, stop - _CUE_WORD_CHARS - 1) : stop]
+    word = window.rsplit(None, 1)[-1] if window else ""
+    return "" if len(word) > _CUE_WORD_CHARS else word.lower()
 
 
 def _looks_like_title(inner: str) -> bool:
@@ -430,12 +447,18 @@ def _junk(word: str) -> bool:
 
 
 def _possessive_split(tokens: list[str]) -> list[list[str]]:
-    """Split after a possessive (``Kestrel’s plant``) unless a name goes on (``King’s College London``)."""
+    """Split after a possessive (``Kestrel’s plant``) unless a name goes on (``King’s College London``).
+
+    A name goes on when an organisation suffix or event head follows anywhere later in ``tokens``; one backward pass
+    finds that for every position.
+    """
+    goes_on = [False] * (len(tokens) + 1)
+    for index in range(len(tokens) - 1, -1, -1):
+        goes_on[index] = goes_on[index + 1] or _low(tokens[index]) in _NAME_GOES_ON
     pieces: list[list[str]] = [[]]
     for index, token in enumerate(tokens):
         base = _POSSESSIVE.sub("", token) if ("’" in token or "'" in token) else token
-        rest = {fold(t).lower() for t in tokens[index + 1 :]}
-        if base == token or not base or rest & (ORG_SUFFIXES | EVENT_HEADS):
+        if base == token or not base or goes_on[index + 1]:
             pieces[-1].append(token)
             continue
         pieces[-1].append(base)
@@ -444,7 +467,12 @@ def _possessive_split(tokens: list[str]) -> list[list[str]]:
 
 
 def _refine(mention: _Mention, lowercase: set[str]) -> list[_Mention]:
-    """Split a raw mention at junk tokens and weak connectors; strip sentence-initial words, titles and demonyms."""
+    """Split a raw mention at junk tokens and weak connectors; strip sentence-initial words, titles and demonyms.
+
+    A piece still longer than ``MAX_NAME_TOKENS`` tokens (connectors included) after that is dropped, not split: such
+    a run of capitalised words (a title-case or all-caps heading, a list without punctuation) is not a name, and
+    cutting it into arbitrary windows would invent names such as ``Berlin Madrid``. Linear in the mention's length.
+    """
     if mention.quoted:
         return [mention]
     pieces: list[list[str]] = [[]]
@@ -459,7 +487,7 @@ def _refine(mention: _Mention, lowercase: set[str]) -> list[_Mention]:
         for part_number, part in enumerate(_split_connectors(piece)):
             initial = mention.initial and number == 0 and part_number == 0
             refined = _strip_front(part, initial, mention, lowercase)
-            if refined is not None:
+            if refined is not None and len(refined.tokens) <= MAX_NAME_TOKENS:
                 result.append(refined)
     return result
 
@@ -495,29 +523,31 @@ def _trim_connectors(tokens: list[str]) -> list[str]:
 
 def _strip_front(tokens: list[str], initial: bool, mention: _Mention, lowercase: set[str]) -> _Mention | None:
     title_cue = False
-    tokens = list(tokens)
-    while tokens:
-        low = fold(tokens[0]).lower().rstrip(".")
+    start, end = 0, len(tokens)
+    name_goes_on = bool(tokens) and _low(tokens[-1]) in _NAME_GOES_ON
+    while start < end:
+        low = _low(tokens[start]).rstrip(".")
+        more = end - start > 1
         if initial and (low in STOPWORDS or low in lowercase or low in TITLE_WORDS or low in DEMONYMS):
-            if low in TITLE_WORDS and len(tokens) > 1:
+            if low in TITLE_WORDS and more:
                 title_cue = True
-            tokens.pop(0)
+            start += 1
             initial = False
             continue
-        if low == "the" and len(tokens) > 1:
+        if low == "the" and more:
             break
         if low in STOPWORDS and low not in NAME_PARTICLES:
-            tokens.pop(0)
+            start += 1
             continue
-        if low in TITLE_WORDS and len(tokens) > 1:
+        if low in TITLE_WORDS and more:
             title_cue = True
-            tokens.pop(0)
+            start += 1
             continue
-        if low in DEMONYMS and len(tokens) > 1 and _last_low(tokens) not in ORG_SUFFIXES | EVENT_HEADS:
-            tokens.pop(0)
+        if low in DEMONYMS and more and not name_goes_on:
+            start += 1
             continue
         break
-    tokens = _trim_connectors(tokens)
+    tokens = _trim_connectors(tokens[start:])
     if not tokens:
         return None
     if len(tokens) == 1:
@@ -535,8 +565,8 @@ def _strip_front(tokens: list[str], initial: bool, mention: _Mention, lowercase:
     )
 
 
-def _last_low(tokens: list[str]) -> str:
-    return fold(tokens[-1]).lower()
+def _low(token: str) -> str:
+    return fold(token).lower()
 
 
 def _key(tokens: Iterable[str]) -> str:
@@ -596,12 +626,24 @@ def _observe(candidate: _Candidate, mention: _Mention) -> None:
 
 
 def _merge(by_key: dict[str, _Candidate]) -> None:
-    """Fold short mentions into the unique longer name they abbreviate (surname -> full name, brand -> company)."""
+    """Fold short mentions into the unique longer name they abbreviate (surname -> full name, brand -> company).
+
+    Each longer name is indexed under every token sequence it could be abbreviated to (see ``_abbreviations``), so
+    a short name looks up its targets instead of testing every longer name: linear in the total number of tokens.
+    """
     longer = sorted(by_key.values(), key=lambda c: -len(c.tokens))
+    index: dict[tuple[str, ...], list[_Candidate]] = {}
+    for full in longer:
+        for abbreviation in _abbreviations(full):
+            index.setdefault(abbreviation, []).append(full)
     for short in sorted(by_key.values(), key=lambda c: len(c.tokens)):
         if short.key in GAZETTEER or short.quoted:
             continue
-        targets = [c for c in longer if len(c.tokens) > len(short.tokens) and c.count > 0 and _abbreviates(short, c)]
+        targets = [
+            c
+            for c in index.get(tuple(short.tokens), ())
+            if len(c.tokens) > len(short.tokens) and c.count > 0 and _abbreviates(short, c)
+        ]
         if not targets:
             continue
         target = max(targets, key=lambda c: (c.count, len(c.tokens)))
@@ -613,6 +655,20 @@ def _merge(by_key: dict[str, _Candidate]) -> None:
         target.person_cue += short.person_cue
         target.title_cue += short.title_cue
         short.count = 0
+
+
+def _abbreviations(full: _Candidate) -> set[tuple[str, ...]]:
+    """Every shorter token sequence ``s`` for which ``_abbreviates(s, full)`` may hold (a superset)."""
+    f = tuple(full.tokens)
+    found: set[tuple[str, ...]] = set()
+    if f[0] in GAZETTEER:
+        found.add(f[1:])
+    if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
+        found.update(f[:length] for length in range(1, len(f)))
+    elif not (len(f) > 4 or any(t in GAZETTEER for t in f)):
+        found.update(f[-length:] for length in range(1, len(f)))
+        found.add(f[:1])
+    return found
 
 
 def _abbreviates(short: _Candidate, full: _Candidate) -> bool:
@@ -635,7 +691,7 @@ def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read
         return "work"
     if last in EVENT_HEADS or (len(tokens) > 1 and " ".join(tokens[-2:]) == "grand prix"):
         return "event"
-    if last in ORG_SUFFIXES - PLACE_SUFFIXES or "&" in tokens or (first in ORG_HEADS and "of" in tokens):
+    if last in _ORG_NOT_PLACE_SUFFIXES or "&" in tokens or (first in ORG_HEADS and "of" in tokens):
         return "organisation"
     if (first in ORG_PREFIXES or first in ORG_HEADS) and len(tokens) > 1:
         return "organisation"
@@ -684,7 +740,9 @@ def _score(candidates: list[_Candidate], title: str) -> list[_Scored]:
     best: dict[str, _Scored] = {}
     for c in candidates:
         surname = c.tokens[-1]
-        in_title = c.in_title or (len(surname) > 3 and re.search(rf"\b{re.escape(surname)}\b", folded_title))
+        in_title = c.in_title or (
+            len(surname) > 3 and surname in folded_title and re.search(rf"\b{re.escape(surname)}\b", folded_title)
+        )
         score = c.count + 0.5 * c.merged + (2.5 if in_title else 0.0) + (1.5 if c.first_paragraph else 0.0)
         if len(c.tokens) == 1 and not c.merged and c.kind != "place":
             score *= 0.6

@@ -28,6 +28,8 @@ _SPECIAL_FOLDS = str.maketrans(
 
 def fold(value: str) -> str:
     """``value`` with accents and ligatures folded to ASCII where possible (``Zoë`` -> ``Zoe``); case is kept."""
+    if value.isascii():
+        return value
     decomposed = unicodedata.normalize("NFKD", value.translate(_SPECIAL_FOLDS))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

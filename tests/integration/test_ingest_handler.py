@@ -187,10 +187,11 @@ def test_object_deleted_before_the_event_is_no_error(resources: Resources, lambd
     assert feed(resources) == []
 
 
-def test_oversize_is_rejected_from_the_event_size_without_reading(resources: Resources, lambda_context: Any) -> None:
-    record = s3_record("incoming/huge.json", bucket=resources.bucket, size=5 * 1024 * 1024)
+def test_oversize_is_rejected_from_the_current_objects_headers(resources: Resources, lambda_context: Any) -> None:
+    record = put_article(resources.bucket, "incoming/huge.json", b" " * (5 * 1024 * 1024))
     assert run(lambda_context, notification(record)) == []
-    assert "1 MiB" in report(resources, "incoming/huge.json")["errors"][0]["msg"]
+    rejected = report(resources, "incoming/huge.json")
+    assert "1 MiB" in rejected["errors"][0]["msg"] and rejected["etag"] == record["s3"]["object"]["eTag"]
 
 
 def test_oversize_object_with_a_lying_event_is_rejected(resources: Resources, lambda_context: Any) -> None:

@@ -183,6 +183,13 @@ def test_first_sentence_title_skips_placeholders_and_is_at_most_110_chars() -> N
     assert len(long_title) <= 110 and long_title.endswith("word…")
 
 
+def test_a_run_of_stops_and_closing_quotes_ends_a_sentence_only_before_a_space() -> None:
+    assert first_sentence_title("Wait?!… Then more.") == "Wait?!…"
+    assert first_sentence_title("“It is over.” Then more.") == "“It is over.”"
+    assert first_sentence_title("Version 2.0.1 shipped... yes!") == "Version 2.0.1 shipped... yes!"
+    assert first_sentence_title("So" + "…!?." * 500 + " Then more.") == ("So" + "…!?." * 500)[:109] + "…"
+
+
 def test_reading_time_is_at_least_one_minute() -> None:
     assert reading_time_minutes(0) == 1
     assert reading_time_minutes(10) == 1

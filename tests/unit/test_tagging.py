@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pressroom.models import MAX_TAGS, Tag
-from pressroom.tagging import extract_tags
+from pressroom.tagging import MAX_NAME_TOKENS, extract_tags
 from pressroom.text import fold, slugify
 
 LABELLED = Path(__file__).resolve().parents[2] / "bench" / "labelled"
@@ -144,6 +144,22 @@ def test_organisations_places_and_events_are_classified_by_cues() -> None:
     assert kinds["harbour-jazz-festival"] == "event"
     assert kinds["lisbon"] == "place"
     assert kinds["ingrid-halvorsen"] == "person"
+
+
+def test_a_run_of_capitalised_words_longer_than_a_name_is_no_tag() -> None:
+    stops = "Paris London Berlin Madrid Rome Vienna Prague Warsaw Oslo"
+    assert len(stops.split()) > MAX_NAME_TOKENS
+    text = f"The tour visited {stops} in a month. Ana Abara said the Bank of England paid for it."
+    found = slugs(extract_tags("A long tour", text))
+    assert "ana-abara" in found and "bank-of-england" in found
+    assert not [slug for slug in found if "berlin" in slug or "madrid" in slug]
+
+
+def test_possessive_splits_unless_an_organisation_word_follows_later_in_the_name() -> None:
+    text = "Staff at King’s College London said that Kestrel’s plant will close. Workers said Kestrel’s plant was old."
+    found = slugs(extract_tags("Plant closure", text))
+    assert "king-s-college-london" in found
+    assert "kestrel" in found and not [slug for slug in found if "kestrel-s" in slug]
 
 
 def test_sentence_initial_words_do_not_become_tags() -> None:

@@ -455,9 +455,13 @@ def policy(behavior_key: str, config_key: str) -> dict[str, Any]:
 
 
 def api_parameters(location: str) -> set[str]:
-    from pressroom.handlers.api import openapi_schema
+    from pressroom.config import ApiSettings
+    from pressroom.handlers import api
+    from tests.conftest import LambdaContext
+    from tests.fakes_api import InMemoryFeed, rest_event
 
-    document = openapi_schema("https://cdn.example.com")
+    root = api.build_root(InMemoryFeed(), ApiSettings.model_validate({"TABLE_NAME": "pressroom-feed-test"}))
+    document = json.loads(api.serve(rest_event("GET", "/openapi.json"), LambdaContext(), root)["body"])
     return {
         parameter["name"]
         for operations in document["paths"].values()
