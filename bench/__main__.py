@@ -16,7 +16,7 @@ import os
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -335,11 +335,22 @@ def run_stack(s: Section, quick: bool, shared: dict[str, Any]) -> None:
         f"upload -> served round trip: {figures.round_trip_median_s:.3f} s median, "
         f"{figures.round_trip_max_s:.3f} s max",
     ]
+    burst = stack.burst(100 if quick else 228)
+    s.data["burst"] = asdict(burst)
+    s.lines.append(
+        f"burst: {burst.articles} short articles uploaded at once, all served in {burst.seconds:.1f} s "
+        f"({burst.articles_per_s:.1f} articles/s, target >= 10); {burst.batches} batches of {burst.mean_batch:.1f}, "
+        f"up to {burst.peak_concurrency} at once; invocations {burst.invoke_s:.1f} s in all"
+    )
     s.summary += [
         ("Local stack start-up to a served feed (median)", f"{figures.startup_to_served_feed_s:.2f} s"),
         (
             "Local stack upload -> served (median / max)",
             f"{figures.round_trip_median_s:.3f} / {figures.round_trip_max_s:.3f} s",
+        ),
+        (
+            f"Local stack burst of {burst.articles} short articles -> all served",
+            f"{burst.articles_per_s:.1f} articles/s",
         ),
     ]
 
