@@ -5,6 +5,7 @@ test artifacts (paths printed)."""
 from __future__ import annotations
 
 import json
+import os
 import struct
 import threading
 import uuid
@@ -69,7 +70,9 @@ def image_url() -> Iterator[str]:
 def browser() -> Iterator[Browser]:
     executable = chromium_path()
     if executable is None:
-        pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium package)")
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is not installed: `make test` installs Debian's chromium package as root")
+        pytest.skip("Chromium is not installed (`make test` installs Debian's chromium package when run as root)")
     with Browser(executable) as chromium:
         yield chromium
 
