@@ -126,12 +126,6 @@ ORG_CUES = _words(
     "company firm group label publisher charity union broker retailer watchdog regulator agency club team "
     "band outfit chain carmaker maker developer startup start-up bank insurer operator airline supermarket"
 )
-FOOTER_CUES = re.compile(r"\b(?:sign[\s-]?up|subscribe|newsletter|unsubscribe)\b", re.IGNORECASE)
-PROMO_LINE = re.compile(
-    r"^\s*(?:WATCH|MORE|READ|RELATED|LISTEN|SEE ALSO|READ MORE|ALSO READ|MUST SEE)\s*[:|\-–—]", re.IGNORECASE
-)
-PLACEHOLDER_LINE = re.compile(r"^\s*(?:loading the (?:video )?player|advertisement|skip advert)\b", re.IGNORECASE)
-
 _GAZETTEER_TEXT = """
 afghanistan|albania|algeria|andorra|angola|argentina|armenia|australia|austria|azerbaijan|bahamas|bahrain|
 bangladesh|barbados|belarus|belgium|belize|benin|bhutan|bolivia|bosnia|botswana|brazil|brunei|bulgaria|burkina faso|
@@ -255,66 +249,54 @@ class _Candidate:
         return max(self.forms, key=lambda form: self.forms[form])
 
 
-def extract_tags(title: str, text: str, editorial: Sequence[str] = (), *, limit: int = MAX_TAGS) -> list[Tag]:
+def extract_tags(
+    title: str, text: str, editorial: Sequence[str] = (), *, limit: int = MAX_TAGS, blocked: Iterable[str] = ()
+) -> list[Tag]:
     """Tags an article is about, best first, at most ``limit`` (never negative), with unique, non-empty slugs.
 
-    ``text`` is the cleaned plain-text body (paragraphs separated by blank lines); promo lines (``WATCH: …``),
-    placeholders (``Loading the player...``) and sign-up footers are ignored if still present, and publication names
-    in such footers never become tags. ``editorial`` tags are always kept (the first ``limit`` of them) with kind
-    ``editorial`` and score ``EDITORIAL_SCORE``; one with the slug of an extracted tag replaces it, keeping the better
-    of the two scores. Extracted scores are in ``(0, 1]``, the best scoring 1. Never raises on any string input, and
-    takes time linear in the length of ``title`` and ``text`` (``python -m bench.linearity``).
+    ``text`` is the plain-text body that ``cleaning.clean_body`` cleaned (paragraphs separated by blank lines): the
+    noise rules (promo lines, placeholders, footers) are cleaning's alone. ``blocked`` names (its ``footer_names``:
+    publication names) and their word tails never become tags. ``editorial`` tags are always kept (the first
+    ``limit`` of them) with kind ``editorial`` and score ``EDITORIAL_SCORE``; one with the slug of an extracted tag
+    replaces it, keeping the better of the two scores. Extracted scores are in ``(0, 1]``, the best scoring 1. Never
+    raises on any string input, and takes time linear in the length of ``title`` and ``text``
+    (``python -m bench.linearity``).
     """
     if limit <= 0:
         return []
-    body_lines, blocked = _body_lines(text)
+    body_lines = _body_lines(text)
     mentions, lowercase_words = _mentions(title, body_lines)
-    candidates = _candidates(mentions, lowercase_words, blocked)
+    candidates = _candidates(mentions, lowercase_words, _blocked(blocked))
     extracted = _score(candidates, title)
     extracted.extend(_topics(title, body_lines, {item.slug for item in extracted}))
     extracted.sort(key=lambda item: -item.score)
     return _with_editorial(extracted, editorial, limit)
 
 
-def _body_lines(text: str) -> tuple[list[tuple[int, str]], set[str]]:
-    """Body lines with their paragraph number, without promo, placeholder and footer lines; and blocked slugs."""
+def _body_lines(text: str) -> list[tuple[int, str]]:
+    """The non-blank lines of ``text`` with their paragraph number (paragraphs are separated by blank lines)."""
     lines: list[tuple[int, str]] = []
-    blocked: set[str] = set()
     paragraph, blank = 0, False
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
             blank = True
             continue
-        if PROMO_LINE.match(line) or PLACEHOLDER_LINE.match(line):
-            continue
-        if FOOTER_CUES.search(line) and len(line) < 400:
-            blocked.update(_footer_names(line))
-            continue
         if blank and lines:
             paragraph += 1
         blank = False
         lines.append((paragraph, line))
-    return lines, blocked
+    return lines
 
 
-def _footer_names(line: str) -> set[str]:
-    """Slugs of the names in a footer line: the tails of up to ``MAX_NAME_TOKENS`` words of every run of capitalised
-    words (``Pressroom Daily`` blocks ``pressroom-daily`` and ``daily``)."""
-    names: set[str] = set()
-    run: list[str] = []
-    for match in _TOKEN.finditer(line + " ."):
-        token = match.group()
-        if token[:1].isupper() and token.lower() not in PROMO_WORDS:
-            run.append(token)
-            continue
-        if run:
-            for start in range(max(0, len(run) - MAX_NAME_TOKENS), len(run)):
-                slug = slugify(" ".join(run[start:]))
-                if slug:
-                    names.add(slug)
-            run = []
-    return names
+def _blocked(names: Iterable[str]) -> set[str]:
+    """Slugs of ``names`` and of each one's word tails (``Pressroom Daily`` blocks ``pressroom-daily`` and
+    ``daily``), of at most ``MAX_NAME_TOKENS`` words."""
+    slugs: set[str] = set()
+    for name in names:
+        words = name.split()[-MAX_NAME_TOKENS:]
+        slugs.update(slug for start in range(len(words)) if (slug := slugify(" ".join(words[start:]))))
+    return slugs
 
 
 def _is_cap(token: str) -> bool:
