@@ -32,9 +32,21 @@ MONTHS = _words(
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec"
 )
+CALENDAR_WORDS = _words(
+    "christmas easter hanukkah diwali eid ramadan thanksgiving halloween passover lent advent ago date dates day "
+    "days week weeks weekend month months year years today yesterday tomorrow tonight eve midnight noon"
+)
+GENERIC_WORDS = _words(
+    "officials organisers organizers residents critics fans analysts experts investors voters ministers students "
+    "teachers pupils parents doctors nurses workers staff shares stocks markets prices sales profits results police "
+    "authorities sources reports figures data details scientists researchers delegates leaders members players "
+    "supporters spectators viewers readers visitors passengers drivers customers shoppers tenants friends family "
+    "moment take choice select state nature language government id tv ok pm am gmt ceo cfo gdp faq pdf news "
+    "standings table results fixtures leaderboard scorecard scorers summary statement update live latest"
+)
 PROMO_WORDS = _words(
     "more read watch related listen see also loading player sign subscribe newsletter newsletters click share "
-    "advertisement getty credit"
+    "advertisement getty"
 )
 STOPWORDS = _words(
     "a an the and or but nor so yet if then than as at by for from in into of off on onto out over per to up via "
@@ -60,7 +72,20 @@ TITLE_WORDS = _words(
     "presenter host producer striker defender midfielder goalkeeper winger forward keeper batsman bowler driver "
     "rider jockey champion analyst economist scientist researcher spokesperson spokesman spokeswoman leader "
     "executive ceo cfo founder headteacher teacher nurse doctor surgeon lawyer barrister solicitor editor "
-    "columnist critic critics reporter correspondent veteran star legend"
+    "columnist critic critics reporter correspondent veteran star legend lock prop hooker flanker centre center "
+    "fly-half scrum-half full-back fullback wing opener pitcher catcher shortstop quarterback goaltender goalie "
+    "defenceman guard referee umpire olympian paralympian showrunner screenwriter filmmaker film-maker designer "
+    "chef artist photographer geologist seismologist astronomer physicist biologist chemist historian strategist "
+    "co-author co-founder skipper captain substitute replacement qualifier rookie newcomer holder holders"
+)
+ROYAL_TITLES = _words("prince princess king queen duke duchess emperor empress pope sultan sheikh")
+DEMONYM_NOUNS = _words(
+    "croat serb swede dane finn pole brit briton scot kiwi aussie spaniard turk greek czech slovak slovene "
+    "bosnian montenegrin pakistani argentine belgian dutchman frenchman german italian"
+)
+DESCRIPTOR_TAILS = _words("seeded based born old designate elect general winning time ranked")
+ORG_PREFIXES_SPORT = _words(
+    "dinamo dynamo torpedo lokomotiv spartak zenit partizan slavia sparta rapid olimpija vardar steaua"
 )
 DEMONYMS = _words(
     "american british english scottish welsh irish french german spanish italian portuguese dutch belgian swiss "
@@ -88,7 +113,8 @@ ORG_SUFFIXES = _words(
     "democrats republicans greens labour conservatives socialists liberals league fund bureau house hospital "
     "church cabinet court tribunal entertainment brewery bakery industries enterprises ventures solutions "
     "consulting insurance investments securities partnership collective institute press publishing publishers "
-    "telecom communications broadcasting radio television tv"
+    "telecom communications broadcasting radio television tv administration guild consortium observatory "
+    "laboratory network"
 )
 ORG_HEADS = _words(
     "university college school academy bank ministry department institute institution museum church house chamber "
@@ -103,11 +129,12 @@ EVENT_HEADS = _words(
 PLACE_SUFFIXES = _words(
     "sea ocean river lake mountains mountain mount island islands street road avenue lane square park bridge "
     "stadium arena court county valley bay coast glacier desert airport station province region district peninsula "
-    "canyon falls forest heights hills gardens pool strait gulf cape harbour harbor"
+    "canyon falls forest heights hills gardens pool strait gulf cape harbour harbor oval ground circuit racecourse "
+    "raceway speedway velodrome crater"
 )
-PLACE_PREFIXES = _words("county lake mount cape port fort isle gulf")
+PLACE_PREFIXES = _words("county lake mount monte mont cape port fort isle gulf")
 REGION_PREFIXES = _words("north south east west northern southern eastern western central upper lower greater new")
-ORG_PREFIXES = _words("real sporting inter dynamo olympique borussia united")
+ORG_PREFIXES = _words("real sporting inter olympique borussia united") | ORG_PREFIXES_SPORT
 WORK_CUES = _words(
     "film films movie series show sitcom drama documentary album albums single song track ep novel book memoir "
     "play musical opera ballet podcast programme program magazine journal newspaper poem painting game franchise "
@@ -121,6 +148,11 @@ PLACE_CUES = _words("in at from near outside across around inside into to toward
 PERSON_VERBS = _words(
     "said says told added explained admitted insisted recalled wrote tweeted posted smiled laughed joked "
     "argued warned claimed confirmed revealed replied who aged"
+)
+SPORT_ORG_BEFORE = _words("beat beaten beating v vs against host hosts hosted visit visiting face faces faced edged")
+SPORT_ORG_AFTER = _words(
+    "beat beats drew draw lost won win edged thrashed manager coach boss fans supporters striker defender "
+    "midfielder goalkeeper captain squad side players chairman"
 )
 ORG_CUES = _words(
     "company firm group label publisher charity union broker retailer watchdog regulator agency club team "
@@ -169,6 +201,8 @@ minneapolis|cleveland|cincinnati|columbus|pittsburgh|st louis|new orleans|orland
 salt lake city|honolulu|anchorage|hollywood|brooklyn|manhattan|wembley|silicon valley|wall street|
 """
 GAZETTEER = frozenset(name.strip() for name in _GAZETTEER_TEXT.replace("\n", "").split("|") if name.strip())
+_CITIES_TEXT = _GAZETTEER_TEXT[_GAZETTEER_TEXT.index("\nlondon|") :]
+CITIES = frozenset(name.strip() for name in _CITIES_TEXT.replace("\n", "").split("|") if name.strip())
 
 TOPICS: dict[str, tuple[str, ...]] = {
     "Elections": ("election", "elections", "vote", "votes", "voters", "ballot", "polls", "turnout", "campaign"),
@@ -195,8 +229,15 @@ _TOPIC_PATTERNS = {
 TOPIC_MIN_HITS = 4
 EDITORIAL_SCORE = 1.0
 
-_ABBREVIATIONS = r"(?:Mr|Mrs|Ms|Dr|St|Prof|Gen|Gov|Sen|Rep|Inc|Ltd|Corp|Co|Jr|Sr|Mt|Ft)\."
-_TOKEN = re.compile(rf"{_ABBREVIATIONS}|[^\W_][^\W_]*(?:[-'’.][^\W_]+)*|&|[^\w\s]")
+_ABBREVIATIONS = r"(?:Mr|Mrs|Ms|Dr|St|Prof|Gen|Gov|Sen|Rep|Inc|Ltd|Corp|Co|Jr|Sr|Mt|Ft)\.|(?:[A-Z]\.){2,}"
+_TOKEN = re.compile(rf"{_ABBREVIATIONS}|[^\W_]+s['’](?![^\W_])|[^\W_][^\W_]*(?:[-'’.][^\W_]+)*|&|[^\w\s]")
+_DOTTED = re.compile(r"(?:[A-Z]\.){2,}")
+_DATELINE = re.compile(
+    r"^((?:[A-Z][A-Z.'’-]+ ?){1,4})((?:, [A-Z][\w.]+(?: [A-Z][\w.]+)?)?) ?(?:\([^()]{1,40}\))? ?[—–-]+ "
+)
+_BYLINE = re.compile(r"^By [A-Z][^.!?]{0,80}$")
+_NUMBER = re.compile(r"[-+]?[\d.,:]*\d[\d.,:%]*")
+_SCORE = re.compile(r"\d{1,3}-\d{1,3}")
 _QUOTE = re.compile(r"“([^“”\n]{1,120})”|(?<![\w’'])‘([^‘’\n]{1,120})’(?!\w)|(?<!\w)\"([^\"\n]{1,120})\"")
 _SENTENCE_END = frozenset(".!?:;…")
 _QUOTE_CHARS = frozenset("“”\"‘’'()[]«»—–-")
@@ -204,6 +245,18 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _JOINERS = CONNECTORS | {"&"}
 _LEADING_JOINERS = _JOINERS - {"the"}
 _ONE_LETTER_NAMES = frozenset("ÓÁ")
+_CALENDAR = CALENDAR_WORDS | WEEKDAYS | MONTHS | {"new"}
+_GENERIC = (
+    GENERIC_WORDS
+    | CALENDAR_WORDS
+    | ORG_SUFFIXES
+    | ORG_HEADS
+    | EVENT_HEADS
+    | PLACE_SUFFIXES
+    | TITLE_WORDS
+    | ROYAL_TITLES
+)
+_HOLIDAYS = _words("christmas easter hanukkah diwali ramadan thanksgiving halloween passover")
 _NAME_GOES_ON = ORG_SUFFIXES | EVENT_HEADS
 _ORG_NOT_PLACE_SUFFIXES = ORG_SUFFIXES - PLACE_SUFFIXES
 MAX_NAME_TOKENS = 8
@@ -221,6 +274,8 @@ class _Mention:
     after: str
     title_cue: bool = False
     quoted: bool = False
+    shouting: bool = False
+    table: bool = False
 
 
 @dataclass
@@ -238,6 +293,8 @@ class _Candidate:
     place_cue: int = 0
     work_cue: int = 0
     org_cue: int = 0
+    sport_cue: int = 0
+    mentions: int = 0
     kind: TagKind = "topic"
 
     @cached_property
@@ -274,19 +331,28 @@ def extract_tags(
 
 
 def _body_lines(text: str) -> list[tuple[int, str]]:
-    """The non-blank lines of ``text`` with their paragraph number (paragraphs are separated by blank lines)."""
+    """The non-blank lines of ``text`` with their paragraph number (paragraphs are separated by blank lines).
+
+    A byline (``By Ann Lee, Science Correspondent``) is left out: the writer is not what the article is about. A
+    dateline (``OSLO, Norway (Wire) —``) keeps its place, written as a name, and loses the agency."""
     lines: list[tuple[int, str]] = []
     paragraph, blank = 0, False
     for raw in text.splitlines():
         line = raw.strip()
-        if not line:
-            blank = True
+        if not line or _BYLINE.match(line):
+            blank = blank or not line
             continue
+        line = _DATELINE.sub(_dateline_place, line, count=1)
         if blank and lines:
             paragraph += 1
         blank = False
         lines.append((paragraph, line))
     return lines
+
+
+def _dateline_place(match: re.Match[str]) -> str:
+    city = " ".join(word if _DOTTED.fullmatch(word) else word.capitalize() for word in match[1].split())
+    return f"{city}{match[2]}. "
 
 
 def _blocked(names: Iterable[str]) -> set[str]:
@@ -304,16 +370,21 @@ def _is_cap(token: str) -> bool:
 
 
 def _mentions(title: str, lines: list[tuple[int, str]]) -> tuple[list[_Mention], set[str]]:
+    """The raw mentions of the title (unless it is in title case: every word capitalised says nothing) and of the
+    body lines, and the set of lower-case words. A line mostly of numbers (a results or standings table) marks
+    its mentions ``table``."""
     mentions: list[_Mention] = []
     lowercase: set[str] = set()
-    title_case = _is_title_case(title)
+    title_case = _is_title_case(title) and not title.isupper()
     sources = [(-1, title)] if not title_case else []
     sources.extend(lines)
     for paragraph, line in sources:
         masked = _QUOTE.sub(partial(_quoted, paragraph=paragraph, mentions=mentions), line)
         tokens = [m.group() for m in _TOKEN.finditer(masked)]
-        lowercase.update(t.lower() for t in tokens if t[:1].islower())
-        _chunk(tokens, paragraph, mentions)
+        lower = [t.lower() for t in tokens if t[:1].islower()]
+        lowercase.update(lower)
+        numbers = sum(1 for t in tokens if _NUMBER.fullmatch(t))
+        _chunk(tokens, paragraph, mentions, table=numbers >= 4 and numbers >= len(lower))
     return mentions, lowercase
 
 
@@ -366,14 +437,14 @@ def _looks_like_title(inner: str) -> bool:
     return sum(w[:1].isupper() for w in content) >= 0.6 * len(content)
 
 
-def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention]) -> None:
+def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention], *, table: bool = False) -> None:
     """Maximal runs of capitalised tokens (with connectors between them) as mentions."""
     run: list[str] = []
     run_initial = False
     before = ""
     previous = ""
     for index, token in enumerate(tokens):
-        word = token[:-1] if token.endswith(".") and len(token) > 1 else token
+        word = token[:-1] if token.endswith(".") and len(token) > 1 and not _DOTTED.fullmatch(token) else token
         if _is_cap(word):
             if not run:
                 run_initial, before = previous == "" or previous in _SENTENCE_END, _prev_word(tokens, index)
@@ -381,12 +452,12 @@ def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention]) -> None:
         elif run and word.lower() in _JOINERS and _connects(tokens, index):
             run.append(word)
         elif run:
-            _emit(run, paragraph, run_initial, before, word.lower(), mentions)
+            _emit(run, paragraph, run_initial, before, word.lower(), mentions, table)
             run = []
         if token not in _QUOTE_CHARS:
             previous = token
     if run:
-        _emit(run, paragraph, run_initial, before, "", mentions)
+        _emit(run, paragraph, run_initial, before, "", mentions, table)
 
 
 def _prev_word(tokens: list[str], index: int) -> str:
@@ -406,33 +477,65 @@ def _connects(tokens: list[str], index: int) -> bool:
     return False
 
 
-def _emit(run: list[str], paragraph: int, initial: bool, before: str, after: str, mentions: list[_Mention]) -> None:
-    run = _trim_connectors(run)
-    if run:
-        mentions.append(
-            _Mention(
-                tokens=list(run),
-                paragraph=paragraph,
-                in_title=paragraph < 0,
-                initial=initial,
-                before=before,
-                after=after,
+def _shout(token: str) -> bool:
+    return token.isupper() and token[:1].isalpha()
+
+
+def _emit(
+    run: list[str], paragraph: int, initial: bool, before: str, after: str, mentions: list[_Mention], table: bool
+) -> None:
+    """Emit ``run`` as mentions, cut where an all-caps stretch of two or more words (a heading, a table header)
+    meets ordinary capitalised words; the all-caps stretches are marked ``shouting``."""
+    groups: list[tuple[bool, list[str]]] = []
+    for token in _trim_connectors(run):
+        flag = _shout(token) if _is_cap(token) else (groups[-1][0] if groups else False)
+        if groups and groups[-1][0] == flag:
+            groups[-1][1].append(token)
+        else:
+            groups.append((flag, [token]))
+    merged: list[tuple[bool, list[str]]] = []
+    for flag, tokens in groups:
+        flag = flag and sum(1 for t in tokens if _is_cap(t)) >= 2
+        if merged and merged[-1][0] == flag:
+            merged[-1][1].extend(tokens)
+        else:
+            merged.append((flag, list(tokens)))
+    for number, (flag, tokens) in enumerate(merged):
+        trimmed = _trim_connectors(tokens)
+        if trimmed:
+            mentions.append(
+                _Mention(
+                    tokens=trimmed,
+                    paragraph=paragraph,
+                    in_title=paragraph < 0,
+                    initial=initial and number == 0,
+                    before=before if number == 0 else "",
+                    after=after if number == len(merged) - 1 else "",
+                    shouting=flag or (paragraph < 0 and all(_shout(t) for t in trimmed if _is_cap(t))),
+                    table=table,
+                )
             )
-        )
 
 
 def _junk(word: str) -> bool:
     low = fold(word).lower().rstrip(".")
     if low in _JOINERS:
         return False
-    return low in WEEKDAYS or low in MONTHS or low in PROMO_WORDS or (len(low) < 2 and word not in _ONE_LETTER_NAMES)
+    return (
+        low in WEEKDAYS
+        or low in MONTHS
+        or low in PROMO_WORDS
+        or low in _HOLIDAYS
+        or (len(low) < 2 and word not in _ONE_LETTER_NAMES)
+    )
 
 
 def _possessive_split(tokens: list[str]) -> list[list[str]]:
-    """Split after a possessive (``Kestrel’s plant``) unless a name goes on (``King’s College London``).
+    """Split after a possessive (``Kestrel’s plant``, ``Ann Lee’s Harbour United``) unless a name goes on.
 
-    A name goes on when an organisation suffix or event head follows anywhere later in ``tokens``; one backward pass
-    finds that for every position.
+    A name goes on (``King’s College London``, ``Teachers’ Union``, ``McBride’s Group``) when an organisation
+    suffix or event head follows anywhere later in ``tokens`` and the possessive is a title, a plural or the
+    first word; one backward pass finds the suffixes for every position.
     """
     goes_on = [False] * (len(tokens) + 1)
     for index in range(len(tokens) - 1, -1, -1):
@@ -440,7 +543,11 @@ def _possessive_split(tokens: list[str]) -> list[list[str]]:
     pieces: list[list[str]] = [[]]
     for index, token in enumerate(tokens):
         base = _POSSESSIVE.sub("", token) if ("’" in token or "'" in token) else token
-        if base == token or not base or goes_on[index + 1]:
+        if base == token or not base:
+            pieces[-1].append(token)
+            continue
+        plural = token[-1] in "'’"
+        if goes_on[index + 1] and (plural or not pieces[-1] or _low(base) in TITLE_WORDS):
             pieces[-1].append(token)
             continue
         pieces[-1].append(base)
@@ -448,8 +555,9 @@ def _possessive_split(tokens: list[str]) -> list[list[str]]:
     return [p for p in pieces if p]
 
 
-def _refine(mention: _Mention, lowercase: set[str]) -> list[_Mention]:
-    """Split a raw mention at junk tokens and weak connectors; strip sentence-initial words, titles and demonyms.
+def _refine(mention: _Mention, lowercase: set[str], known: set[str]) -> list[_Mention]:
+    """Split a raw mention at junk tokens, weak connectors and inner titles; strip sentence-initial words, titles,
+    descriptors and demonyms (``known`` keys, seen away from a sentence start, are never stripped).
 
     A piece still longer than ``MAX_NAME_TOKENS`` tokens (connectors included) after that is dropped, not split: such
     a run of capitalised words (a title-case or all-caps heading, a list without punctuation) is not a name, and
@@ -466,15 +574,46 @@ def _refine(mention: _Mention, lowercase: set[str]) -> list[_Mention]:
     pieces = [part for piece in pieces for part in (_possessive_split(piece) if piece else [piece])]
     result: list[_Mention] = []
     for number, piece in enumerate(pieces):
-        for part_number, part in enumerate(_split_connectors(piece)):
+        parts = [split for part in _split_connectors(piece) for split in _split_titles(part)]
+        for part_number, part in enumerate(parts):
             initial = mention.initial and number == 0 and part_number == 0
-            refined = _strip_front(part, initial, mention, lowercase)
+            refined = _strip_front(part, initial, mention, lowercase, known)
             if refined is not None and len(refined.tokens) <= MAX_NAME_TOKENS:
                 result.append(refined)
     return result
 
 
+def _split_titles(tokens: list[str]) -> list[list[str]]:
+    """Cut before a title inside a run (``Senate Leader Ann Lee`` -> ``Senate``, ``Leader Ann Lee``) when a short
+    name that is no organisation follows it."""
+    if len(tokens) < 3 or _low(tokens[-1]) in _NAME_GOES_ON:
+        return [tokens]
+    for index in range(len(tokens) - 2, 0, -1):
+        if (
+            _is_title(_low(tokens[index]))
+            and len(tokens) - index - 1 <= 3
+            and _low(tokens[index - 1]) not in CONNECTORS
+        ):
+            return [tokens[:index], tokens[index:]]
+    return [tokens]
+
+
+def _is_title(low: str) -> bool:
+    """A title, a role or a descriptor before a name: ``Dr``, ``Centre``, ``Croat``, ``Top-seeded``, ``Chancellor-
+    designate``."""
+    low = low.rstrip(".")
+    if low in TITLE_WORDS or low in DEMONYM_NOUNS:
+        return True
+    if "-" in low:
+        parts = low.split("-")
+        return parts[-1] in DESCRIPTOR_TAILS or parts[0] in TITLE_WORDS
+    return False
+
+
 def _split_connectors(tokens: list[str]) -> list[list[str]]:
+    """Cut at ``of``, ``on``, ``for`` and ``and`` unless they join one name: ``Bank of England``, ``Festival of
+    Light``; ``and`` only as in ``Food and Drug Administration`` (one or two words, then a suffix at the end, no
+    organisation word before the ``and``: ``Norland Bank and Credit Ostrava`` are two)."""
     if not tokens:
         return []
     last = fold(tokens[-1]).lower()
@@ -483,8 +622,12 @@ def _split_connectors(tokens: list[str]) -> list[list[str]]:
         low = token.lower()
         if low in SPLIT_CONNECTORS and parts[-1]:
             head = fold(parts[-1][-1]).lower()
-            joins = low == "and" and last in ORG_SUFFIXES and len(parts) == 1 and len(parts[-1]) == 1
-            joins = joins or head in ORG_HEADS or (low == "of" and (head in EVENT_HEADS or head in PLACE_SUFFIXES))
+            if low == "and":
+                short = len(parts[-1]) == 1 or (len(parts[-1]) == 2 and _place_key(_key(parts[-1][:1])))
+                joins = last in ORG_SUFFIXES and len(parts) == 1 and short
+                joins = joins and (len(parts[-1]) == 1 or head not in ORG_SUFFIXES)
+            else:
+                joins = head in ORG_HEADS or (low == "of" and (head in EVENT_HEADS or head in PLACE_SUFFIXES))
             if not joins:
                 parts.append([])
                 continue
@@ -503,25 +646,41 @@ def _trim_connectors(tokens: list[str]) -> list[str]:
     return tokens[start:end]
 
 
-def _strip_front(tokens: list[str], initial: bool, mention: _Mention, lowercase: set[str]) -> _Mention | None:
+def _place_key(key: str) -> bool:
+    return key in GAZETTEER or key.replace(".", "") in GAZETTEER
+
+
+def _starts_place(tokens: list[str]) -> bool:
+    return any(_place_key(_key(tokens[:length])) for length in (2, 3) if len(tokens) >= length)
+
+
+def _strip_front(
+    tokens: list[str], initial: bool, mention: _Mention, lowercase: set[str], known: set[str]
+) -> _Mention | None:
     title_cue = False
     start, end = 0, len(tokens)
     name_goes_on = bool(tokens) and _low(tokens[-1]) in _NAME_GOES_ON
     while start < end:
         low = _low(tokens[start]).rstrip(".")
         more = end - start > 1
-        if initial and (low in STOPWORDS or low in lowercase or low in TITLE_WORDS or low in DEMONYMS):
-            if low in TITLE_WORDS and more:
-                title_cue = True
+        rest = tokens[start:end]
+        if (low != "the" and _starts_place(rest)) or (initial and more and _key(rest) in known):
+            break
+        if low in ROYAL_TITLES and end - start == 2:
+            title_cue = True
+            break
+        titled = _is_title(low) and more and not name_goes_on
+        if initial and (low in STOPWORDS or low in lowercase or titled or low in DEMONYMS):
+            title_cue = title_cue or titled
             start += 1
             initial = False
             continue
         if low == "the" and more:
             break
-        if low in STOPWORDS and low not in NAME_PARTICLES:
+        if low in STOPWORDS and low not in NAME_PARTICLES and low not in REGION_PREFIXES and not name_goes_on:
             start += 1
             continue
-        if low in TITLE_WORDS and more:
+        if titled:
             title_cue = True
             start += 1
             continue
@@ -534,7 +693,7 @@ def _strip_front(tokens: list[str], initial: bool, mention: _Mention, lowercase:
         return None
     if len(tokens) == 1:
         low = fold(tokens[0]).lower()
-        if low in STOPWORDS or low in DEMONYMS or low in TITLE_WORDS or low in CONNECTORS:
+        if low in STOPWORDS or low in DEMONYMS or _is_title(low) or low in CONNECTORS:
             return None
     return _Mention(
         tokens=tokens,
@@ -544,6 +703,8 @@ def _strip_front(tokens: list[str], initial: bool, mention: _Mention, lowercase:
         before=mention.before if tokens[0] == mention.tokens[0] else "",
         after=mention.after,
         title_cue=title_cue,
+        shouting=mention.shouting,
+        table=mention.table,
     )
 
 
@@ -567,36 +728,129 @@ def _display(tokens: list[str]) -> str:
 
 
 def _candidates(mentions: list[_Mention], lowercase: set[str], blocked: set[str]) -> list[_Candidate]:
+    """Candidates from the refined mentions: ordinary mentions first (those away from a sentence start before
+    those at one, so a name seen mid-sentence keeps its first word at a sentence start), then the all-caps ones,
+    which only count towards names seen in ordinary text or in the gazetteer (``JAPAN`` -> Japan; ``GF GA PTS``
+    is nothing)."""
     by_key: dict[str, _Candidate] = {}
-    for raw in mentions:
-        for mention in _refine(raw, lowercase):
+    known: set[str] = set()
+    ordinary = [m for m in mentions if not m.shouting]
+    for raw in sorted(ordinary, key=lambda m: m.initial):
+        for mention in _refine(raw, lowercase, known):
             key = _key(mention.tokens)
-            slug = slugify(key)
-            if not slug or slug in blocked or slug.removeprefix("the-") in blocked:
-                continue
-            candidate = by_key.setdefault(key, _Candidate(key=key))
-            _observe(candidate, mention)
+            if _add(by_key, key, mention, blocked) and not mention.initial:
+                known.add(key)
+    for raw in mentions:
+        if raw.shouting:
+            for mention in _resolve_shouting(raw, by_key):
+                _add(by_key, _key(mention.tokens), mention, blocked)
     _merge(by_key)
     if not any(candidate.count > 0 for candidate in by_key.values()):
         for candidate in by_key.values():
             candidate.count = 1.0 if candidate.in_title and candidate.reliable else 0.0
+    near = _NearWords(lowercase)
     kept = []
     for candidate in by_key.values():
-        if candidate.count <= 0:
-            continue
-        if len(candidate.tokens) == 1 and not candidate.reliable and candidate.key not in GAZETTEER:
+        if candidate.count <= 0 or (len(candidate.tokens) == 1 and not _single_word_name(candidate, lowercase, near)):
             continue
         candidate.kind = _classify(candidate)
         kept.append(candidate)
     return kept
 
 
+def _add(by_key: dict[str, _Candidate], key: str, mention: _Mention, blocked: set[str]) -> bool:
+    slug = slugify(key)
+    if not slug or slug in blocked or slug.removeprefix("the-") in blocked:
+        return False
+    if all(word in _CALENDAR or _NUMBER.fullmatch(word) for word in key.replace("'s", "").split()):
+        return False
+    _observe(by_key.setdefault(key, _Candidate(key=key)), mention)
+    return True
+
+
+def _resolve_shouting(mention: _Mention, by_key: dict[str, _Candidate]) -> list[_Mention]:
+    """The longest known names (seen in ordinary text, or in the gazetteer) inside an all-caps mention, left to
+    right; everything else in it is dropped. At most ``MAX_NAME_TOKENS`` look-ups per token: linear."""
+    tokens = [word for word in mention.tokens if word[:1].isalpha() or word in _JOINERS]
+    found: list[_Mention] = []
+    index = 0
+    while index < len(tokens):
+        for length in range(min(MAX_NAME_TOKENS, len(tokens) - index), 0, -1):
+            span = tokens[index : index + length]
+            key = _key(span)
+            if key in by_key or _place_key(key):
+                display = [t if _DOTTED.fullmatch(t) or len(t) <= 3 and key in by_key else t.capitalize() for t in span]
+                found.append(
+                    _Mention(
+                        tokens=display,
+                        paragraph=mention.paragraph,
+                        in_title=mention.in_title,
+                        initial=False,
+                        before="",
+                        after="",
+                        shouting=True,
+                        table=mention.table,
+                    )
+                )
+                index += length
+                break
+        else:
+            index += 1
+    return found
+
+
+class _NearWords:
+    """Is a capitalised word one edit (a deletion, insertion, substitution or swap of neighbours) away from a
+    lower-case word of the article or a demonym (``Goverment``, ``Engllsh``)? Deletion neighbourhoods of words of
+    5 to 20 letters, built on first use: linear in the article's vocabulary."""
+
+    def __init__(self, lowercase: set[str]) -> None:
+        self._words = lowercase
+        self._deletions: set[str] | None = None
+
+    @staticmethod
+    def _delete(word: str) -> set[str]:
+        return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+    def close(self, word: str) -> bool:
+        if not 5 <= len(word) <= 20:
+            return False
+        if self._deletions is None:
+            vocabulary = {w for w in self._words | DEMONYMS if 5 <= len(w) <= 21}
+            self._deletions = vocabulary | {d for w in vocabulary for d in self._delete(w)}
+        mine = self._delete(word)
+        return word in self._deletions or bool(mine & self._deletions) and not mine & {word}
+
+
+def _single_word_name(c: _Candidate, lowercase: set[str], near: _NearWords) -> bool:
+    """Whether a one-word candidate is a name: not a generic word (``League``, ``Officials``, one the article also
+    writes in lower case, one a typo away from such a word), and seen mid-sentence, or often."""
+    key = c.key
+    if _place_key(key):
+        return True
+    if c.quoted:
+        return True
+    if key in _GENERIC or key in lowercase or (len(key) <= 3 and any(ch.isdigit() for ch in key)):
+        return False
+    shouted = c.name.isupper()
+    if c.mentions <= 1 and not c.merged and not c.person_cue and (shouted or near.close(key)):
+        return False
+    return bool(c.reliable) or c.mentions >= 3 or (c.mentions >= 2 and (c.in_title or shouted))
+
+
 def _observe(candidate: _Candidate, mention: _Mention) -> None:
     display = _display(mention.tokens)
-    weight = 0.0 if mention.in_title else 1.0
-    candidate.forms[display] = candidate.forms.get(display, 0.0) + (0.5 if mention.initial else 1.0)
+    weight = 0.0 if mention.in_title else (0.3 if mention.table else 1.0)
+    candidate.forms[display] = candidate.forms.get(display, 0.0) + (
+        0.1 if mention.shouting else 0.5 if mention.initial else 1.0
+    )
     candidate.count += weight
-    candidate.reliable += int(not mention.initial or len(mention.tokens) > 1 or mention.after in PERSON_VERBS)
+    candidate.mentions += 1
+    candidate.reliable += int(
+        not mention.table
+        and not mention.shouting
+        and (not mention.initial or len(mention.tokens) > 1 or mention.after in PERSON_VERBS)
+    )
     candidate.in_title = candidate.in_title or mention.in_title
     candidate.first_paragraph = candidate.first_paragraph or mention.paragraph == 0
     candidate.quoted += int(mention.quoted)
@@ -605,6 +859,9 @@ def _observe(candidate: _Candidate, mention: _Mention) -> None:
     candidate.place_cue += int(mention.before in PLACE_CUES or mention.after in PLACE_SUFFIXES)
     candidate.work_cue += int(mention.before in WORK_CUES or mention.after in WORK_AFTER_CUES)
     candidate.org_cue += int(mention.before in ORG_CUES)
+    candidate.sport_cue += int(
+        mention.before in SPORT_ORG_BEFORE or mention.after in SPORT_ORG_AFTER or bool(_SCORE.fullmatch(mention.after))
+    )
 
 
 def _merge(by_key: dict[str, _Candidate]) -> None:
@@ -647,6 +904,7 @@ def _abbreviations(full: _Candidate) -> set[tuple[str, ...]]:
         found.add(f[1:])
     if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
         found.update(f[:length] for length in range(1, len(f)))
+        found.add(f[-1:])
     elif not (len(f) > 4 or any(t in GAZETTEER for t in f)):
         found.update(f[-length:] for length in range(1, len(f)))
         found.add(f[:1])
@@ -658,7 +916,7 @@ def _abbreviates(short: _Candidate, full: _Candidate) -> bool:
     if f[0] in GAZETTEER and f[1:] == s:
         return True
     if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
-        return f[: len(s)] == s and not (len(s) == 1 and s[0] in STOPWORDS)
+        return (f[: len(s)] == s or s == f[-1:]) and not (len(s) == 1 and s[0] in STOPWORDS)
     if len(f) > 4 or any(t in GAZETTEER for t in f):
         return False
     return f[-len(s) :] == s or (len(s) == 1 and f[0] == s[0])
@@ -667,8 +925,8 @@ def _abbreviates(short: _Candidate, full: _Candidate) -> bool:
 def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read top to bottom
     tokens = c.tokens
     last, first = tokens[-1], tokens[0]
-    if c.key in GAZETTEER:
-        return "place"
+    if _place_key(c.key):
+        return "organisation" if c.key in CITIES and c.sport_cue > c.place_cue else "place"
     if c.quoted and c.quoted * 2 >= c.reliable:
         return "work"
     if last in EVENT_HEADS or (len(tokens) > 1 and " ".join(tokens[-2:]) == "grand prix"):
@@ -679,8 +937,10 @@ def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read
         return "organisation"
     if last in PLACE_SUFFIXES or (first in PLACE_PREFIXES and len(tokens) > 1):
         return "place"
-    if first in REGION_PREFIXES and " ".join(tokens[1:]) in GAZETTEER:
+    if first in REGION_PREFIXES and (len(tokens) == 2 or " ".join(tokens[1:]) in GAZETTEER):
         return "place"
+    if len(tokens) == 2 and last in CITIES and first not in PLACE_PREFIXES:
+        return "organisation"
     if c.work_cue > c.person_cue:
         return "work"
     if last in ORG_SUFFIXES:
@@ -689,7 +949,7 @@ def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read
     if len(tokens) == 1 and name.isupper() and 2 <= len(name) <= 6:
         return "organisation"
     if len(tokens) == 1:
-        if c.title_cue:
+        if c.title_cue or c.person_cue > c.org_cue + c.place_cue:
             return "person"
         if c.place_cue > c.person_cue + c.org_cue:
             return "place"
@@ -736,13 +996,22 @@ def _score(candidates: list[_Candidate], title: str) -> list[_Scored]:
 
 
 def _topics(title: str, lines: list[tuple[int, str]], taken: set[str]) -> list[_Scored]:
-    """Topics whose keywords occur at least ``TOPIC_MIN_HITS`` times, scored below the main entities."""
+    """Topics whose keywords occur at least ``TOPIC_MIN_HITS`` times (two different keywords at least) and at least
+    half as often as those of the strongest topic, and one in the title or first paragraph unless it is the
+    strongest, scored below the main entities: a football report that mentions a school visit is no education
+    story."""
     text = fold(title + "\n" + "\n".join(line for _, line in lines)).lower()
+    lead = fold(title + "\n" + "\n".join(line for number, line in lines if number == 0)).lower()
     found = []
+    counted = []
     for topic, pattern in _TOPIC_PATTERNS.items():
-        hits = len(pattern.findall(text))
+        words = pattern.findall(text)
+        counted.append((topic, len(words), len(set(words)), bool(pattern.search(lead))))
+    best = max((hits for _, hits, _, _ in counted), default=0)
+    for topic, hits, distinct, in_lead in counted:
         slug = slugify(topic)
-        if hits >= TOPIC_MIN_HITS and slug not in taken:
+        strong = 2 * hits >= best and (in_lead or hits == best)
+        if hits >= TOPIC_MIN_HITS and distinct >= 2 and strong and slug not in taken:
             found.append(_Scored(topic, slug, "topic", round(min(0.6, 0.05 * hits + 0.1), 4)))
     return found
 
