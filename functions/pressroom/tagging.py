@@ -64,8 +64,8 @@ STOPWORDS = _words(
 )
 TITLE_WORDS = _words(
     "mr mrs ms miss mx dr prof professor sir dame lord lady baroness baron governor gov president vice senator sen "
-    "rep representative congressman congresswoman chancellor minister secretary judge justice captain capt coach "
-    "chair chairman chairwoman chief mayor premier bishop archbishop father sister brother king queen prince "
+    "rep representative speaker congressman congresswoman chancellor minister secretary judge justice captain capt "
+    "coach chair chairman chairwoman chief mayor premier bishop archbishop father sister brother king queen prince "
     "princess pope rev reverend general gen colonel col major sergeant sgt officer detective inspector dean "
     "taoiseach commissioner ambassador councillor alderman sheriff prime deputy director manager boss founder "
     "guitarist drummer singer bassist keyboardist rapper actor actress author novelist playwright poet composer "
@@ -228,6 +228,7 @@ _TOPIC_PATTERNS = {
 }
 TOPIC_MIN_HITS = 4
 EDITORIAL_SCORE = 1.0
+MIN_PLACE_SCORE = 0.15
 
 _ABBREVIATIONS = r"(?:Mr|Mrs|Ms|Dr|St|Prof|Gen|Gov|Sen|Rep|Inc|Ltd|Corp|Co|Jr|Sr|Mt|Ft)\.|(?:[A-Z]\.){2,}"
 _TOKEN = re.compile(rf"{_ABBREVIATIONS}|[^\W_]+s['’](?![^\W_])|[^\W_][^\W_]*(?:[-'’.][^\W_]+)*|&|[^\w\s]")
@@ -256,6 +257,10 @@ _GENERIC = (
     | TITLE_WORDS
     | ROYAL_TITLES
 )
+_DESCRIPTORS = _words("rival insurer lender carmaker retailer broker regulator startup brewer miner") | (
+    ORG_CUES - ORG_SUFFIXES - ORG_HEADS
+)
+_PLURAL_ROLES = ("ers", "ists", "ians", "ants", "ents", "ors")
 _HOLIDAYS = _words("christmas easter hanukkah diwali ramadan thanksgiving halloween passover")
 _NAME_GOES_ON = ORG_SUFFIXES | EVENT_HEADS
 _ORG_NOT_PLACE_SUFFIXES = ORG_SUFFIXES - PLACE_SUFFIXES
@@ -324,7 +329,7 @@ def extract_tags(
     body_lines = _body_lines(text)
     mentions, lowercase_words = _mentions(title, body_lines)
     candidates = _candidates(mentions, lowercase_words, _blocked(blocked))
-    extracted = _score(candidates, title)
+    extracted = [item for item in _score(candidates, title) if item.kind != "place" or item.score >= MIN_PLACE_SCORE]
     extracted.extend(_topics(title, body_lines, {item.slug for item in extracted}))
     extracted.sort(key=lambda item: -item.score)
     return _with_editorial(extracted, editorial, limit)
@@ -625,7 +630,7 @@ def _split_connectors(tokens: list[str]) -> list[list[str]]:
             if low == "and":
                 short = len(parts[-1]) == 1 or (len(parts[-1]) == 2 and _place_key(_key(parts[-1][:1])))
                 joins = last in ORG_SUFFIXES and len(parts) == 1 and short
-                joins = joins and (len(parts[-1]) == 1 or head not in ORG_SUFFIXES)
+                joins = joins and (len(parts[-1]) == 1 or head not in ORG_HEADS)
             else:
                 joins = head in ORG_HEADS or (low == "of" and (head in EVENT_HEADS or head in PLACE_SUFFIXES))
             if not joins:
@@ -669,7 +674,11 @@ def _strip_front(
         if low in ROYAL_TITLES and end - start == 2:
             title_cue = True
             break
-        titled = _is_title(low) and more and not name_goes_on
+        titled = (_is_title(low) and more and not name_goes_on) or (
+            end - start > 2
+            and _low(tokens[start + 1]) not in CONNECTORS
+            and (low in _DESCRIPTORS or (low in _GENERIC and _shout(tokens[start])))
+        )
         if initial and (low in STOPWORDS or low in lowercase or titled or low in DEMONYMS):
             title_cue = title_cue or titled
             start += 1
@@ -833,6 +842,8 @@ def _single_word_name(c: _Candidate, lowercase: set[str], near: _NearWords) -> b
     if key in _GENERIC or key in lowercase or (len(key) <= 3 and any(ch.isdigit() for ch in key)):
         return False
     shouted = c.name.isupper()
+    if not c.reliable and key.endswith(_PLURAL_ROLES):
+        return False
     if c.mentions <= 1 and not c.merged and not c.person_cue and (shouted or near.close(key)):
         return False
     return bool(c.reliable) or c.mentions >= 3 or (c.mentions >= 2 and (c.in_title or shouted))
