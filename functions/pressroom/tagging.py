@@ -45,7 +45,7 @@ GENERIC_WORDS = _words(
     "standings table results fixtures leaderboard scorecard scorers summary statement update live latest"
 )
 PROMO_WORDS = _words(
-    "more read watch related listen see also loading player sign subscribe newsletter newsletters click share "
+    "more read related listen see also loading player sign subscribe newsletter newsletters click share "
     "advertisement getty"
 )
 STOPWORDS = _words(
@@ -300,6 +300,7 @@ class _Candidate:
     org_cue: int = 0
     sport_cue: int = 0
     mentions: int = 0
+    in_tables: int = 0
     kind: TagKind = "topic"
 
     @cached_property
@@ -454,7 +455,12 @@ def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention], *, table
             if not run:
                 run_initial, before = previous == "" or previous in _SENTENCE_END, _prev_word(tokens, index)
             run.append(word)
-        elif run and word.lower() in _JOINERS and _connects(tokens, index):
+        elif (
+            run
+            and word.lower() in _JOINERS
+            and (word.lower() != "the" or run[-1].lower() in CONNECTORS)
+            and _connects(tokens, index)
+        ):
             run.append(word)
         elif run:
             _emit(run, paragraph, run_initial, before, word.lower(), mentions, table)
@@ -540,7 +546,8 @@ def _possessive_split(tokens: list[str]) -> list[list[str]]:
 
     A name goes on (``King’s College London``, ``Teachers’ Union``, ``McBride’s Group``) when an organisation
     suffix or event head follows anywhere later in ``tokens`` and the possessive is a title, a plural or the
-    first word; one backward pass finds the suffixes for every position.
+    first word, and no place (``Norway’s Labour Party`` is Norway's); one backward pass finds the suffixes for every
+    position.
     """
     goes_on = [False] * (len(tokens) + 1)
     for index in range(len(tokens) - 1, -1, -1):
@@ -552,7 +559,8 @@ def _possessive_split(tokens: list[str]) -> list[list[str]]:
             pieces[-1].append(token)
             continue
         plural = token[-1] in "'’"
-        if goes_on[index + 1] and (plural or not pieces[-1] or _low(base) in TITLE_WORDS):
+        owner = _low(base)
+        if goes_on[index + 1] and not _place_key(owner) and (plural or not pieces[-1] or owner in TITLE_WORDS):
             pieces[-1].append(token)
             continue
         pieces[-1].append(base)
@@ -611,7 +619,7 @@ def _is_title(low: str) -> bool:
         return True
     if "-" in low:
         parts = low.split("-")
-        return parts[-1] in DESCRIPTOR_TAILS or parts[0] in TITLE_WORDS
+        return parts[-1] in DESCRIPTOR_TAILS or parts[0] in TITLE_WORDS or parts[0] in DEMONYMS
     return False
 
 
@@ -674,7 +682,8 @@ def _strip_front(
         if low in ROYAL_TITLES and end - start == 2:
             title_cue = True
             break
-        titled = (_is_title(low) and more and not name_goes_on) or (
+        connects = start + 1 < end and _low(tokens[start + 1]) in CONNECTORS
+        titled = (_is_title(low) and more and not name_goes_on and not connects) or (
             end - start > 2
             and _low(tokens[start + 1]) not in CONNECTORS
             and (low in _DESCRIPTORS or (low in _GENERIC and _shout(tokens[start])))
@@ -740,7 +749,7 @@ def _candidates(mentions: list[_Mention], lowercase: set[str], blocked: set[str]
     """Candidates from the refined mentions: ordinary mentions first (those away from a sentence start before
     those at one, so a name seen mid-sentence keeps its first word at a sentence start), then the all-caps ones,
     which only count towards names seen in ordinary text or in the gazetteer (``JAPAN`` -> Japan; ``GF GA PTS``
-    is nothing)."""
+    is nothing). A name seen only in tables (results, standings) is no tag when the article has text of its own."""
     by_key: dict[str, _Candidate] = {}
     known: set[str] = set()
     ordinary = [m for m in mentions if not m.shouting]
@@ -758,8 +767,11 @@ def _candidates(mentions: list[_Mention], lowercase: set[str], blocked: set[str]
         for candidate in by_key.values():
             candidate.count = 1.0 if candidate.in_title and candidate.reliable else 0.0
     near = _NearWords(lowercase)
+    in_text = any(c.count > 0 and c.in_tables < c.mentions for c in by_key.values())
     kept = []
     for candidate in by_key.values():
+        if in_text and candidate.in_tables == candidate.mentions and not _place_key(candidate.key):
+            continue
         if candidate.count <= 0 or (len(candidate.tokens) == 1 and not _single_word_name(candidate, lowercase, near)):
             continue
         candidate.kind = _classify(candidate)
@@ -857,6 +869,7 @@ def _observe(candidate: _Candidate, mention: _Mention) -> None:
     )
     candidate.count += weight
     candidate.mentions += 1
+    candidate.in_tables += int(mention.table)
     candidate.reliable += int(
         not mention.table
         and not mention.shouting
@@ -895,6 +908,8 @@ def _merge(by_key: dict[str, _Candidate]) -> None:
             if len(c.tokens) > len(short.tokens) and c.count > 0 and _abbreviates(short, c)
         ]
         if not targets:
+            continue
+        if len(targets) > 1 and all(c.tokens[: len(short.tokens)] == short.tokens for c in targets):
             continue
         target = max(targets, key=lambda c: (c.count, len(c.tokens)))
         target.count += short.count
@@ -954,6 +969,8 @@ def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read
         return "organisation"
     if c.work_cue > c.person_cue:
         return "work"
+    if 2 * c.in_tables > c.mentions and not c.person_cue:
+        return "organisation"
     if last in ORG_SUFFIXES:
         return "organisation"
     name = c.name

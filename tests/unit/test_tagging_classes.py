@@ -46,12 +46,13 @@ def test_all_caps_headings_and_table_headers_are_no_tags_but_headlines_yield_nam
     body = (
         "Portugal beat Chile 3-1 in Lisbon on a warm night, with Rui Matos scoring twice for Portugal.\n\n"
         "Chile coach Marta Ibarra said her team had been second best. Rui Matos was named man of the match.\n\n"
-        "GROUP B\nP W D L GF GA PTS\nPortugal 2 2 0 0 5 1 6\nChile 2 1 0 1 4 4 3\n\n"
+        "GROUP B\nP W D L GF GA PTS\nPortugal 2 2 0 0 5 1 6\nChile 2 1 0 1 4 4 3\nVeltra Rangers 2 0 1 1 2 3 1\n\n"
         "QUALIFIED FOR KNOCKOUT ROUND\n\nREMAINING FIXTURES\nChile v Peru"
     )
     found = kinds("PORTUGAL SINK CHILE IN LISBON", body)
     assert found.get("portugal") == "place" and found.get("chile") == "place"
     assert "rui-matos" in found and "marta-ibarra" in found
+    assert "veltra-rangers" not in found
     assert not [slug for slug in found if {"gf", "pts", "group", "qualified", "remaining"} & set(slug.split("-"))]
     assert not [tag for tag in tags_of("x", body).values() if len(tag.name.split()) > 1 and tag.name.isupper()]
 
