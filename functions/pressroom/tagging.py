@@ -114,7 +114,7 @@ ORG_SUFFIXES = _words(
     "church cabinet court tribunal entertainment brewery bakery industries enterprises ventures solutions "
     "consulting insurance investments securities partnership collective institute press publishing publishers "
     "telecom communications broadcasting radio television tv administration guild consortium observatory "
-    "laboratory network"
+    "laboratory network research front choir movement coalition cycling"
 )
 ORG_HEADS = _words(
     "university college school academy bank ministry department institute institution museum church house chamber "
@@ -132,7 +132,7 @@ PLACE_SUFFIXES = _words(
     "canyon falls forest heights hills gardens pool strait gulf cape harbour harbor oval ground circuit racecourse "
     "raceway speedway velodrome crater"
 )
-PLACE_PREFIXES = _words("county lake mount monte mont cape port fort isle gulf")
+PLACE_PREFIXES = _words("county lake mount monte mont cape port fort isle gulf river")
 REGION_PREFIXES = _words("north south east west northern southern eastern western central upper lower greater new")
 ORG_PREFIXES = _words("real sporting inter olympique borussia united") | ORG_PREFIXES_SPORT
 WORK_CUES = _words(
@@ -301,6 +301,7 @@ class _Candidate:
     sport_cue: int = 0
     mentions: int = 0
     in_tables: int = 0
+    article_cue: int = 0
     kind: TagKind = "topic"
 
     @cached_property
@@ -591,6 +592,8 @@ def _refine(mention: _Mention, lowercase: set[str], known: set[str]) -> list[_Me
         for part_number, part in enumerate(parts):
             initial = mention.initial and number == 0 and part_number == 0
             refined = _strip_front(part, initial, mention, lowercase, known)
+            if refined is not None and (number, part_number) != (len(pieces) - 1, len(parts) - 1):
+                refined.after = ""
             if refined is not None and len(refined.tokens) <= MAX_NAME_TOKENS:
                 result.append(refined)
     return result
@@ -870,6 +873,7 @@ def _observe(candidate: _Candidate, mention: _Mention) -> None:
     candidate.count += weight
     candidate.mentions += 1
     candidate.in_tables += int(mention.table)
+    candidate.article_cue += int(mention.before == "the")
     candidate.reliable += int(
         not mention.table
         and not mention.shouting
@@ -983,6 +987,8 @@ def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read
             return "place"
         return "organisation"
     if len([t for t in tokens if t not in NAME_PARTICLES]) > 3 or tokens[0] == "the":
+        return "organisation"
+    if c.article_cue + c.sport_cue > c.person_cue:
         return "organisation"
     return "person"
 

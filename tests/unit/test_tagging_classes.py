@@ -118,6 +118,9 @@ def test_context_decides_the_kind_of_clubs_venues_regions_and_surnames() -> None
     assert found.get("east-anglia") == "place"
     assert found.get("okonedo") == "person"
     assert kinds("A visit", "Joan Pike flew to Bristol, and she spent a week in Bristol.").get("bristol") == "place"
+    teams = "The Orwell Comets beat the Sandby Kings, and the Orwell Comets are top. Dana Cole said so."
+    assert kinds("Comets top", teams).get("orwell-comets") == "organisation"
+    assert kinds("Comets top", teams).get("dana-cole") == "person"
 
 
 def test_generic_words_and_off_topic_keywords_are_not_tags() -> None:
