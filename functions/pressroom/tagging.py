@@ -1,10 +1,13 @@
 """Offline tag extraction: the people, organisations, places, works, events and topics an article is about.
 
-Pure-Python heuristics, no models and no network: capitalised phrases are chunked (with connectors such as ``of``,
-``de`` and ``&`` inside names), cleaned of sentence-initial junk, promo words, weekdays, months and publication names
-found in sign-up footers, classified by cues (suffixes, titles, quotes, a compact gazetteer, surrounding words),
-merged (a bare surname counts towards the full name that appears in the article) and scored by frequency and
-position. A few keyword families add topic tags.
+Pure-Python heuristics, no models and no network, on text that ``cleaning`` has taken the CMS noise out of:
+capitalised phrases are chunked (with connectors such as ``of``, ``de`` and ``&`` inside names); all-caps headings
+and table headers only confirm names seen in ordinary text or in the gazetteer; phrases are cleaned of
+sentence-initial words, titles, positions and descriptors (``Centre``, ``Croat``, ``Top-seeded``), weekdays,
+months, holidays, calendar phrases, generic words and the publication names ``cleaning`` found in footers;
+classified by cues (suffixes, titles, quotes, a compact gazetteer, ``the`` before a name, match context such as
+``beat`` or ``2-1``, surrounding words); merged (a bare surname or club word counts towards the full name that
+appears in the article) and scored by frequency and position. A few keyword families add topic tags.
 """
 
 from __future__ import annotations
@@ -866,6 +869,8 @@ def _single_word_name(c: _Candidate, lowercase: set[str], near: _NearWords) -> b
 
 def _observe(candidate: _Candidate, mention: _Mention) -> None:
     display = _display(mention.tokens)
+    if display.isupper() and len(display) > 3 and not _DOTTED.fullmatch(display) and _place_key(candidate.key):
+        display = " ".join(word.capitalize() for word in display.split())
     weight = 0.0 if mention.in_title else (0.3 if mention.table else 1.0)
     candidate.forms[display] = candidate.forms.get(display, 0.0) + (
         0.1 if mention.shouting else 0.5 if mention.initial else 1.0
