@@ -155,8 +155,9 @@ def run_tags(s: Section, quick: bool, shared: dict[str, Any]) -> None:
         f"p95 {figures['p95_ms']:.2f} ms",
         *(
             f"  {name}: precision {g['precision']}, recall {g['recall']}, F1 {g['f1']}"
-            for name, g in figures["groups"].items()
+            for name, g in [*figures["groups"].items(), *figures["kinds"].items()]
         ),
+        f"  kind accuracy {figures['kind_accuracy']}, junk tags {figures['junk']}",
     ]
     s.summary.append(
         (
@@ -164,6 +165,7 @@ def run_tags(s: Section, quick: bool, shared: dict[str, Any]) -> None:
             f"{overall['precision']} / {overall['recall']} / {overall['f1']}",
         )
     )
+    s.summary.append(("Tagger kind accuracy / junk tags", f"{figures['kind_accuracy']} / {figures['junk']}"))
 
 
 def run_linearity(s: Section, quick: bool, shared: dict[str, Any]) -> None:

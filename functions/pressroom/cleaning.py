@@ -68,12 +68,15 @@ class CleanBody:
 
     ``html`` is sanitised HTML in the safe subset (paragraphs as ``<p>``; links carry ``rel="noopener nofollow"``;
     only http(s)/mailto URLs survive); ``text`` is the same content as plain text, paragraphs separated by
-    ``"\\n\\n"``; ``promos`` are the promo lines taken out of the body, in order, de-duplicated by headline.
+    ``"\\n\\n"``; ``promos`` are the promo lines taken out of the body, in order, de-duplicated by headline;
+    ``footer_names`` are the runs of capitalised words of the sign-up and follow-us footers dropped (``Daily Ledger``
+    from "Sign up for the Daily Ledger newsletter"), in order, unique: publication names that are never tags.
     """
 
     html: str
     text: str
     promos: tuple[Promo, ...] = field(default=())
+    footer_names: tuple[str, ...] = field(default=())
 
 
 # ---------------------------------------------------------------- normalisation
@@ -232,8 +235,8 @@ def _footerish(line: _Line) -> bool:
     return count_words(line.text) <= 8 and not line.text.endswith(_SENTENCE_PUNCT)
 
 
-def _triage(texts: list[str]) -> tuple[list[bool], tuple[Promo, ...]]:
-    """Which lines stay in the body, and the promos found, given the text of each line/block in order.
+def _triage(texts: list[str]) -> tuple[list[bool], tuple[Promo, ...], tuple[str, ...]]:
+    """Which lines stay in the body, the promos found and the footer names, given the text of each line in order.
 
     Promo and placeholder lines go wherever they are. A footer line (sign-up, subscribe, follow us …) goes only
     near the end (the last three lines or the second half), and from the first footer or separator line after
@@ -258,7 +261,31 @@ def _triage(texts: list[str]) -> tuple[list[bool], tuple[Promo, ...]]:
     for line in lines:
         if line.promo is not None:
             promos.setdefault(" ".join(line.promo.headline.casefold().split()), line.promo)
-    return keep, tuple(promos.values())
+    footers = [line.text for line, kept in zip(lines, keep, strict=True) if not kept and line.kind is _Kind.FOOTER]
+    return keep, tuple(promos.values()), _footer_names(footers)
+
+
+_NAME_WORD = re.compile(r"[^\W\d_][\w'’.&-]*")
+_FOOTER_NOISE_WORDS = frozenset("sign subscribe newsletter newsletters follow join get download read the our".split())
+
+
+def _footer_names(footers: list[str]) -> tuple[str, ...]:
+    """The maximal runs of capitalised words (footer words such as ``Sign`` left out) of the footer lines."""
+    names: dict[str, None] = {}
+    for footer in footers:
+        run: list[str] = []
+        for match in _NAME_WORD.finditer(footer + " ."):
+            word = match.group()
+            gap = footer[match.start() - 1 : match.start()] if match.start() else " "
+            if word[:1].isupper() and word.casefold() not in _FOOTER_NOISE_WORDS and (not run or gap == " "):
+                run.append(word.rstrip("."))
+                continue
+            if run:
+                names.setdefault(" ".join(run), None)
+            run = [word.rstrip(".")] if word[:1].isupper() and word.casefold() not in _FOOTER_NOISE_WORDS else []
+        if run:
+            names.setdefault(" ".join(run), None)
+    return tuple(names)
 
 
 # ---------------------------------------------------------------- plain text
@@ -272,7 +299,7 @@ def _clean_plain(text: str) -> CleanBody:
             if line:
                 lines.append(line)
                 paragraph_of.append(number)
-    keep, promos = _triage(lines)
+    keep, promos, footer_names = _triage(lines)
     paragraphs: list[list[str]] = []
     last = -1
     for line, number, kept in zip(lines, paragraph_of, keep, strict=True):
@@ -284,7 +311,7 @@ def _clean_plain(text: str) -> CleanBody:
         paragraphs[-1].append(line)
     joined = [" ".join(parts) for parts in paragraphs]
     body_html = "".join(f"<p>{html.escape(paragraph, quote=False)}</p>" for paragraph in joined)
-    return CleanBody(html=body_html, text="\n\n".join(joined), promos=promos)
+    return CleanBody(html=body_html, text="\n\n".join(joined), promos=promos, footer_names=footer_names)
 
 
 # ---------------------------------------------------------------- HTML
@@ -693,7 +720,7 @@ class _Writer:
 def _clean_html(source: str) -> CleanBody:
     tokens = _expand_lines(_html_tokens(source))
     texts, members = _segment_texts(tokens)
-    keep, promos = _triage(texts)
+    keep, promos, footer_names = _triage(texts)
     dropped = bytearray(len(tokens))
     for kept, owned in zip(keep, members, strict=True):
         if not kept:
@@ -704,7 +731,9 @@ def _clean_html(source: str) -> CleanBody:
         if not dropped[index]:
             writer.feed(token)
     body_html, paragraphs = writer.close()
-    return CleanBody(html=_SANITISER.clean(body_html), text="\n\n".join(paragraphs), promos=promos)
+    return CleanBody(
+        html=_SANITISER.clean(body_html), text="\n\n".join(paragraphs), promos=promos, footer_names=footer_names
+    )
 
 
 def clean_body(body: str) -> CleanBody:

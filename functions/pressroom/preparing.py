@@ -62,7 +62,7 @@ def enrich(upload: ArticleUpload, *, uploaded_at: datetime) -> Prepared:
     _check_times(upload, uploaded_at)
     try:
         clean = clean_body(upload.body)
-        tags = extract_tags(upload.title, clean.text, upload.tags)
+        tags = extract_tags(upload.title, clean.text, upload.tags, blocked=clean.footer_names)
         prepared = Prepared(upload, clean, tags, upload.updated_at or uploaded_at.astimezone(UTC))
         encode_article(build_article(prepared, [], slug=upload.slug or upload.article_id))
     except ArticleTooLarge as e:

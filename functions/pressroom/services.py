@@ -39,7 +39,7 @@ from pressroom.ports import (
     tag_index,
 )
 from pressroom.preparing import ENRICHMENT_VERSION, build_article, enrich
-from pressroom.relating import COMPUTED_LIMIT, match_headline, rank_related
+from pressroom.relating import COMPUTED_LIMIT, match_headline, rank_related, tag_weights
 from pressroom.text import slugify
 from pressroom.versions import Order, Version
 
@@ -342,10 +342,9 @@ class Ingest:
         related.extend(RelatedLink(title=link.title, url=link.url, source="link") for link in upload.links)
         topical = [t for t in tags if t.kind != "editorial"] or tags
         if topical:
-            top = max(t.score for t in topical) or 1.0
             now = self.clock()
             neighbours = {t.slug: self.store.tag_neighbours(t.slug, limit=NEIGHBOUR_DEPTH, now=now) for t in topical}
-            weights = {t.slug: 0.5 + t.score / top for t in topical}
+            weights = tag_weights(topical)
             seen = {link.slug for link in related if link.slug}
             ranked = rank_related(upload.article_id, neighbours, weights=weights, limit=COMPUTED_LIMIT + len(seen))
             fresh = [hit for hit in ranked if hit.slug not in seen][:COMPUTED_LIMIT]

@@ -1,10 +1,13 @@
 """Offline tag extraction: the people, organisations, places, works, events and topics an article is about.
 
-Pure-Python heuristics, no models and no network: capitalised phrases are chunked (with connectors such as ``of``,
-``de`` and ``&`` inside names), cleaned of sentence-initial junk, promo words, weekdays, months and publication names
-found in sign-up footers, classified by cues (suffixes, titles, quotes, a compact gazetteer, surrounding words),
-merged (a bare surname counts towards the full name that appears in the article) and scored by frequency and
-position. A few keyword families add topic tags.
+Pure-Python heuristics, no models and no network, on text that ``cleaning`` has taken the CMS noise out of:
+capitalised phrases are chunked (with connectors such as ``of``, ``de`` and ``&`` inside names); all-caps headings
+and table headers only confirm names seen in ordinary text or in the gazetteer; phrases are cleaned of
+sentence-initial words, titles, positions and descriptors (``Centre``, ``Croat``, ``Top-seeded``), weekdays,
+months, holidays, calendar phrases, generic words and the publication names ``cleaning`` found in footers;
+classified by cues (suffixes, titles, quotes, a compact gazetteer, ``the`` before a name, match context such as
+``beat`` or ``2-1``, surrounding words); merged (a bare surname or club word counts towards the full name that
+appears in the article) and scored by frequency and position. A few keyword families add topic tags.
 """
 
 from __future__ import annotations
@@ -32,9 +35,21 @@ MONTHS = _words(
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec"
 )
+CALENDAR_WORDS = _words(
+    "christmas easter hanukkah diwali eid ramadan thanksgiving halloween passover lent advent ago date dates day "
+    "days week weeks weekend month months year years today yesterday tomorrow tonight eve midnight noon"
+)
+GENERIC_WORDS = _words(
+    "officials organisers organizers residents critics fans analysts experts investors voters ministers students "
+    "teachers pupils parents doctors nurses workers staff shares stocks markets prices sales profits results police "
+    "authorities sources reports figures data details scientists researchers delegates leaders members players "
+    "supporters spectators viewers readers visitors passengers drivers customers shoppers tenants friends family "
+    "moment take choice select state nature language government id tv ok pm am gmt ceo cfo gdp faq pdf news "
+    "standings table results fixtures leaderboard scorecard scorers summary statement update live latest"
+)
 PROMO_WORDS = _words(
-    "more read watch related listen see also loading player sign subscribe newsletter newsletters click share "
-    "advertisement getty credit"
+    "more read related listen see also loading player sign subscribe newsletter newsletters click share "
+    "advertisement getty"
 )
 STOPWORDS = _words(
     "a an the and or but nor so yet if then than as at by for from in into of off on onto out over per to up via "
@@ -52,15 +67,28 @@ STOPWORDS = _words(
 )
 TITLE_WORDS = _words(
     "mr mrs ms miss mx dr prof professor sir dame lord lady baroness baron governor gov president vice senator sen "
-    "rep representative congressman congresswoman chancellor minister secretary judge justice captain capt coach "
-    "chair chairman chairwoman chief mayor premier bishop archbishop father sister brother king queen prince "
+    "rep representative speaker congressman congresswoman chancellor minister secretary judge justice captain capt "
+    "coach chair chairman chairwoman chief mayor premier bishop archbishop father sister brother king queen prince "
     "princess pope rev reverend general gen colonel col major sergeant sgt officer detective inspector dean "
     "taoiseach commissioner ambassador councillor alderman sheriff prime deputy director manager boss founder "
     "guitarist drummer singer bassist keyboardist rapper actor actress author novelist playwright poet composer "
     "presenter host producer striker defender midfielder goalkeeper winger forward keeper batsman bowler driver "
     "rider jockey champion analyst economist scientist researcher spokesperson spokesman spokeswoman leader "
     "executive ceo cfo founder headteacher teacher nurse doctor surgeon lawyer barrister solicitor editor "
-    "columnist critic critics reporter correspondent veteran star legend"
+    "columnist critic critics reporter correspondent veteran star legend lock prop hooker flanker centre center "
+    "fly-half scrum-half full-back fullback wing opener pitcher catcher shortstop quarterback goaltender goalie "
+    "defenceman guard referee umpire olympian paralympian showrunner screenwriter filmmaker film-maker designer "
+    "chef artist photographer geologist seismologist astronomer physicist biologist chemist historian strategist "
+    "co-author co-founder skipper captain substitute replacement qualifier rookie newcomer holder holders"
+)
+ROYAL_TITLES = _words("prince princess king queen duke duchess emperor empress pope sultan sheikh")
+DEMONYM_NOUNS = _words(
+    "croat serb swede dane finn pole brit briton scot kiwi aussie spaniard turk greek czech slovak slovene "
+    "bosnian montenegrin pakistani argentine belgian dutchman frenchman german italian"
+)
+DESCRIPTOR_TAILS = _words("seeded based born old designate elect general winning time ranked")
+ORG_PREFIXES_SPORT = _words(
+    "dinamo dynamo torpedo lokomotiv spartak zenit partizan slavia sparta rapid olimpija vardar steaua"
 )
 DEMONYMS = _words(
     "american british english scottish welsh irish french german spanish italian portuguese dutch belgian swiss "
@@ -88,7 +116,8 @@ ORG_SUFFIXES = _words(
     "democrats republicans greens labour conservatives socialists liberals league fund bureau house hospital "
     "church cabinet court tribunal entertainment brewery bakery industries enterprises ventures solutions "
     "consulting insurance investments securities partnership collective institute press publishing publishers "
-    "telecom communications broadcasting radio television tv"
+    "telecom communications broadcasting radio television tv administration guild consortium observatory "
+    "laboratory network research front choir movement coalition cycling"
 )
 ORG_HEADS = _words(
     "university college school academy bank ministry department institute institution museum church house chamber "
@@ -103,11 +132,12 @@ EVENT_HEADS = _words(
 PLACE_SUFFIXES = _words(
     "sea ocean river lake mountains mountain mount island islands street road avenue lane square park bridge "
     "stadium arena court county valley bay coast glacier desert airport station province region district peninsula "
-    "canyon falls forest heights hills gardens pool strait gulf cape harbour harbor"
+    "canyon falls forest heights hills gardens pool strait gulf cape harbour harbor oval ground circuit racecourse "
+    "raceway speedway velodrome crater"
 )
-PLACE_PREFIXES = _words("county lake mount cape port fort isle gulf")
+PLACE_PREFIXES = _words("county lake mount monte mont cape port fort isle gulf river")
 REGION_PREFIXES = _words("north south east west northern southern eastern western central upper lower greater new")
-ORG_PREFIXES = _words("real sporting inter dynamo olympique borussia united")
+ORG_PREFIXES = _words("real sporting inter olympique borussia united") | ORG_PREFIXES_SPORT
 WORK_CUES = _words(
     "film films movie series show sitcom drama documentary album albums single song track ep novel book memoir "
     "play musical opera ballet podcast programme program magazine journal newspaper poem painting game franchise "
@@ -122,16 +152,15 @@ PERSON_VERBS = _words(
     "said says told added explained admitted insisted recalled wrote tweeted posted smiled laughed joked "
     "argued warned claimed confirmed revealed replied who aged"
 )
+SPORT_ORG_BEFORE = _words("beat beaten beating v vs against host hosts hosted visit visiting face faces faced edged")
+SPORT_ORG_AFTER = _words(
+    "beat beats drew draw lost won win edged thrashed manager coach boss fans supporters striker defender "
+    "midfielder goalkeeper captain squad side players chairman"
+)
 ORG_CUES = _words(
     "company firm group label publisher charity union broker retailer watchdog regulator agency club team "
     "band outfit chain carmaker maker developer startup start-up bank insurer operator airline supermarket"
 )
-FOOTER_CUES = re.compile(r"\b(?:sign[\s-]?up|subscribe|newsletter|unsubscribe)\b", re.IGNORECASE)
-PROMO_LINE = re.compile(
-    r"^\s*(?:WATCH|MORE|READ|RELATED|LISTEN|SEE ALSO|READ MORE|ALSO READ|MUST SEE)\s*[:|\-–—]", re.IGNORECASE
-)
-PLACEHOLDER_LINE = re.compile(r"^\s*(?:loading the (?:video )?player|advertisement|skip advert)\b", re.IGNORECASE)
-
 _GAZETTEER_TEXT = """
 afghanistan|albania|algeria|andorra|angola|argentina|armenia|australia|austria|azerbaijan|bahamas|bahrain|
 bangladesh|barbados|belarus|belgium|belize|benin|bhutan|bolivia|bosnia|botswana|brazil|brunei|bulgaria|burkina faso|
@@ -175,6 +204,8 @@ minneapolis|cleveland|cincinnati|columbus|pittsburgh|st louis|new orleans|orland
 salt lake city|honolulu|anchorage|hollywood|brooklyn|manhattan|wembley|silicon valley|wall street|
 """
 GAZETTEER = frozenset(name.strip() for name in _GAZETTEER_TEXT.replace("\n", "").split("|") if name.strip())
+_CITIES_TEXT = _GAZETTEER_TEXT[_GAZETTEER_TEXT.index("\nlondon|") :]
+CITIES = frozenset(name.strip() for name in _CITIES_TEXT.replace("\n", "").split("|") if name.strip())
 
 TOPICS: dict[str, tuple[str, ...]] = {
     "Elections": ("election", "elections", "vote", "votes", "voters", "ballot", "polls", "turnout", "campaign"),
@@ -200,9 +231,17 @@ _TOPIC_PATTERNS = {
 }
 TOPIC_MIN_HITS = 4
 EDITORIAL_SCORE = 1.0
+MIN_PLACE_SCORE = 0.15
 
-_ABBREVIATIONS = r"(?:Mr|Mrs|Ms|Dr|St|Prof|Gen|Gov|Sen|Rep|Inc|Ltd|Corp|Co|Jr|Sr|Mt|Ft)\."
-_TOKEN = re.compile(rf"{_ABBREVIATIONS}|[^\W_][^\W_]*(?:[-'’.][^\W_]+)*|&|[^\w\s]")
+_ABBREVIATIONS = r"(?:Mr|Mrs|Ms|Dr|St|Prof|Gen|Gov|Sen|Rep|Inc|Ltd|Corp|Co|Jr|Sr|Mt|Ft)\.|(?:[A-Z]\.){2,}"
+_TOKEN = re.compile(rf"{_ABBREVIATIONS}|[^\W_]+s['’](?![^\W_])|[^\W_][^\W_]*(?:[-'’.][^\W_]+)*|&|[^\w\s]")
+_DOTTED = re.compile(r"(?:[A-Z]\.){2,}")
+_DATELINE = re.compile(
+    r"^((?:[A-Z][A-Z.'’-]+ ?){1,4})((?:, [A-Z][\w.]+(?: [A-Z][\w.]+)?)?) ?(?:\([^()]{1,40}\))? ?[—–-]+ "
+)
+_BYLINE = re.compile(r"^By [A-Z][^.!?]{0,80}$")
+_NUMBER = re.compile(r"[-+]?[\d.,:]*\d[\d.,:%]*")
+_SCORE = re.compile(r"\d{1,3}-\d{1,3}")
 _QUOTE = re.compile(r"“([^“”\n]{1,120})”|(?<![\w’'])‘([^‘’\n]{1,120})’(?!\w)|(?<!\w)\"([^\"\n]{1,120})\"")
 _SENTENCE_END = frozenset(".!?:;…")
 _QUOTE_CHARS = frozenset("“”\"‘’'()[]«»—–-")
@@ -210,6 +249,22 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _JOINERS = CONNECTORS | {"&"}
 _LEADING_JOINERS = _JOINERS - {"the"}
 _ONE_LETTER_NAMES = frozenset("ÓÁ")
+_CALENDAR = CALENDAR_WORDS | WEEKDAYS | MONTHS | {"new"}
+_GENERIC = (
+    GENERIC_WORDS
+    | CALENDAR_WORDS
+    | ORG_SUFFIXES
+    | ORG_HEADS
+    | EVENT_HEADS
+    | PLACE_SUFFIXES
+    | TITLE_WORDS
+    | ROYAL_TITLES
+)
+_DESCRIPTORS = _words("rival insurer lender carmaker retailer broker regulator startup brewer miner") | (
+    ORG_CUES - ORG_SUFFIXES - ORG_HEADS
+)
+_PLURAL_ROLES = ("ers", "ists", "ians", "ants", "ents", "ors")
+_HOLIDAYS = _words("christmas easter hanukkah diwali ramadan thanksgiving halloween passover")
 _NAME_GOES_ON = ORG_SUFFIXES | EVENT_HEADS
 _ORG_NOT_PLACE_SUFFIXES = ORG_SUFFIXES - PLACE_SUFFIXES
 MAX_NAME_TOKENS = 8
@@ -227,6 +282,8 @@ class _Mention:
     after: str
     title_cue: bool = False
     quoted: bool = False
+    shouting: bool = False
+    table: bool = False
 
 
 @dataclass
@@ -244,6 +301,10 @@ class _Candidate:
     place_cue: int = 0
     work_cue: int = 0
     org_cue: int = 0
+    sport_cue: int = 0
+    mentions: int = 0
+    in_tables: int = 0
+    article_cue: int = 0
     kind: TagKind = "topic"
 
     @cached_property
@@ -255,66 +316,63 @@ class _Candidate:
         return max(self.forms, key=lambda form: self.forms[form])
 
 
-def extract_tags(title: str, text: str, editorial: Sequence[str] = (), *, limit: int = MAX_TAGS) -> list[Tag]:
+def extract_tags(
+    title: str, text: str, editorial: Sequence[str] = (), *, limit: int = MAX_TAGS, blocked: Iterable[str] = ()
+) -> list[Tag]:
     """Tags an article is about, best first, at most ``limit`` (never negative), with unique, non-empty slugs.
 
-    ``text`` is the cleaned plain-text body (paragraphs separated by blank lines); promo lines (``WATCH: …``),
-    placeholders (``Loading the player...``) and sign-up footers are ignored if still present, and publication names
-    in such footers never become tags. ``editorial`` tags are always kept (the first ``limit`` of them) with kind
-    ``editorial`` and score ``EDITORIAL_SCORE``; one with the slug of an extracted tag replaces it, keeping the better
-    of the two scores. Extracted scores are in ``(0, 1]``, the best scoring 1. Never raises on any string input, and
-    takes time linear in the length of ``title`` and ``text`` (``python -m bench.linearity``).
+    ``text`` is the plain-text body that ``cleaning.clean_body`` cleaned (paragraphs separated by blank lines): the
+    noise rules (promo lines, placeholders, footers) are cleaning's alone. ``blocked`` names (its ``footer_names``:
+    publication names) and their word tails never become tags. ``editorial`` tags are always kept (the first
+    ``limit`` of them) with kind ``editorial`` and score ``EDITORIAL_SCORE``; one with the slug of an extracted tag
+    replaces it, keeping the better of the two scores. Extracted scores are in ``(0, 1]``, the best scoring 1. Never
+    raises on any string input, and takes time linear in the length of ``title`` and ``text``
+    (``python -m bench.linearity``).
     """
     if limit <= 0:
         return []
-    body_lines, blocked = _body_lines(text)
+    body_lines = _body_lines(text)
     mentions, lowercase_words = _mentions(title, body_lines)
-    candidates = _candidates(mentions, lowercase_words, blocked)
-    extracted = _score(candidates, title)
+    candidates = _candidates(mentions, lowercase_words, _blocked(blocked))
+    extracted = [item for item in _score(candidates, title) if item.kind != "place" or item.score >= MIN_PLACE_SCORE]
     extracted.extend(_topics(title, body_lines, {item.slug for item in extracted}))
     extracted.sort(key=lambda item: -item.score)
     return _with_editorial(extracted, editorial, limit)
 
 
-def _body_lines(text: str) -> tuple[list[tuple[int, str]], set[str]]:
-    """Body lines with their paragraph number, without promo, placeholder and footer lines; and blocked slugs."""
+def _body_lines(text: str) -> list[tuple[int, str]]:
+    """The non-blank lines of ``text`` with their paragraph number (paragraphs are separated by blank lines).
+
+    A byline (``By Ann Lee, Science Correspondent``) is left out: the writer is not what the article is about. A
+    dateline (``OSLO, Norway (Wire) —``) keeps its place, written as a name, and loses the agency."""
     lines: list[tuple[int, str]] = []
-    blocked: set[str] = set()
     paragraph, blank = 0, False
     for raw in text.splitlines():
         line = raw.strip()
-        if not line:
-            blank = True
+        if not line or _BYLINE.match(line):
+            blank = blank or not line
             continue
-        if PROMO_LINE.match(line) or PLACEHOLDER_LINE.match(line):
-            continue
-        if FOOTER_CUES.search(line) and len(line) < 400:
-            blocked.update(_footer_names(line))
-            continue
+        line = _DATELINE.sub(_dateline_place, line, count=1)
         if blank and lines:
             paragraph += 1
         blank = False
         lines.append((paragraph, line))
-    return lines, blocked
+    return lines
 
 
-def _footer_names(line: str) -> set[str]:
-    """Slugs of the names in a footer line: the tails of up to ``MAX_NAME_TOKENS`` words of every run of capitalised
-    words (``Pressroom Daily`` blocks ``pressroom-daily`` and ``daily``)."""
-    names: set[str] = set()
-    run: list[str] = []
-    for match in _TOKEN.finditer(line + " ."):
-        token = match.group()
-        if token[:1].isupper() and token.lower() not in PROMO_WORDS:
-            run.append(token)
-            continue
-        if run:
-            for start in range(max(0, len(run) - MAX_NAME_TOKENS), len(run)):
-                slug = slugify(" ".join(run[start:]))
-                if slug:
-                    names.add(slug)
-            run = []
-    return names
+def _dateline_place(match: re.Match[str]) -> str:
+    city = " ".join(word if _DOTTED.fullmatch(word) else word.capitalize() for word in match[1].split())
+    return f"{city}{match[2]}. "
+
+
+def _blocked(names: Iterable[str]) -> set[str]:
+    """Slugs of ``names`` and of each one's word tails (``Pressroom Daily`` blocks ``pressroom-daily`` and
+    ``daily``), of at most ``MAX_NAME_TOKENS`` words."""
+    slugs: set[str] = set()
+    for name in names:
+        words = name.split()[-MAX_NAME_TOKENS:]
+        slugs.update(slug for start in range(len(words)) if (slug := slugify(" ".join(words[start:]))))
+    return slugs
 
 
 def _is_cap(token: str) -> bool:
@@ -322,16 +380,21 @@ def _is_cap(token: str) -> bool:
 
 
 def _mentions(title: str, lines: list[tuple[int, str]]) -> tuple[list[_Mention], set[str]]:
+    """The raw mentions of the title (unless it is in title case: every word capitalised says nothing) and of the
+    body lines, and the set of lower-case words. A line mostly of numbers (a results or standings table) marks
+    its mentions ``table``."""
     mentions: list[_Mention] = []
     lowercase: set[str] = set()
-    title_case = _is_title_case(title)
+    title_case = _is_title_case(title) and not title.isupper()
     sources = [(-1, title)] if not title_case else []
     sources.extend(lines)
     for paragraph, line in sources:
         masked = _QUOTE.sub(partial(_quoted, paragraph=paragraph, mentions=mentions), line)
         tokens = [m.group() for m in _TOKEN.finditer(masked)]
-        lowercase.update(t.lower() for t in tokens if t[:1].islower())
-        _chunk(tokens, paragraph, mentions)
+        lower = [t.lower() for t in tokens if t[:1].islower()]
+        lowercase.update(lower)
+        numbers = sum(1 for t in tokens if _NUMBER.fullmatch(t))
+        _chunk(tokens, paragraph, mentions, table=numbers >= 4 and numbers >= len(lower))
     return mentions, lowercase
 
 
@@ -384,27 +447,32 @@ def _looks_like_title(inner: str) -> bool:
     return sum(w[:1].isupper() for w in content) >= 0.6 * len(content)
 
 
-def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention]) -> None:
+def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention], *, table: bool = False) -> None:
     """Maximal runs of capitalised tokens (with connectors between them) as mentions."""
     run: list[str] = []
     run_initial = False
     before = ""
     previous = ""
     for index, token in enumerate(tokens):
-        word = token[:-1] if token.endswith(".") and len(token) > 1 else token
+        word = token[:-1] if token.endswith(".") and len(token) > 1 and not _DOTTED.fullmatch(token) else token
         if _is_cap(word):
             if not run:
                 run_initial, before = previous == "" or previous in _SENTENCE_END, _prev_word(tokens, index)
             run.append(word)
-        elif run and word.lower() in _JOINERS and _connects(tokens, index):
+        elif (
+            run
+            and word.lower() in _JOINERS
+            and (word.lower() != "the" or run[-1].lower() in CONNECTORS)
+            and _connects(tokens, index)
+        ):
             run.append(word)
         elif run:
-            _emit(run, paragraph, run_initial, before, word.lower(), mentions)
+            _emit(run, paragraph, run_initial, before, word.lower(), mentions, table)
             run = []
         if token not in _QUOTE_CHARS:
             previous = token
     if run:
-        _emit(run, paragraph, run_initial, before, "", mentions)
+        _emit(run, paragraph, run_initial, before, "", mentions, table)
 
 
 def _prev_word(tokens: list[str], index: int) -> str:
@@ -424,33 +492,66 @@ def _connects(tokens: list[str], index: int) -> bool:
     return False
 
 
-def _emit(run: list[str], paragraph: int, initial: bool, before: str, after: str, mentions: list[_Mention]) -> None:
-    run = _trim_connectors(run)
-    if run:
-        mentions.append(
-            _Mention(
-                tokens=list(run),
-                paragraph=paragraph,
-                in_title=paragraph < 0,
-                initial=initial,
-                before=before,
-                after=after,
+def _shout(token: str) -> bool:
+    return token.isupper() and token[:1].isalpha()
+
+
+def _emit(
+    run: list[str], paragraph: int, initial: bool, before: str, after: str, mentions: list[_Mention], table: bool
+) -> None:
+    """Emit ``run`` as mentions, cut where an all-caps stretch of two or more words (a heading, a table header)
+    meets ordinary capitalised words; the all-caps stretches are marked ``shouting``."""
+    groups: list[tuple[bool, list[str]]] = []
+    for token in _trim_connectors(run):
+        flag = _shout(token) if _is_cap(token) else (groups[-1][0] if groups else False)
+        if groups and groups[-1][0] == flag:
+            groups[-1][1].append(token)
+        else:
+            groups.append((flag, [token]))
+    merged: list[tuple[bool, list[str]]] = []
+    for flag, tokens in groups:
+        flag = flag and sum(1 for t in tokens if _is_cap(t)) >= 2
+        if merged and merged[-1][0] == flag:
+            merged[-1][1].extend(tokens)
+        else:
+            merged.append((flag, list(tokens)))
+    for number, (flag, tokens) in enumerate(merged):
+        trimmed = _trim_connectors(tokens)
+        if trimmed:
+            mentions.append(
+                _Mention(
+                    tokens=trimmed,
+                    paragraph=paragraph,
+                    in_title=paragraph < 0,
+                    initial=initial and number == 0,
+                    before=before if number == 0 else "",
+                    after=after if number == len(merged) - 1 else "",
+                    shouting=flag or (paragraph < 0 and all(_shout(t) for t in trimmed if _is_cap(t))),
+                    table=table,
+                )
             )
-        )
 
 
 def _junk(word: str) -> bool:
     low = fold(word).lower().rstrip(".")
     if low in _JOINERS:
         return False
-    return low in WEEKDAYS or low in MONTHS or low in PROMO_WORDS or (len(low) < 2 and word not in _ONE_LETTER_NAMES)
+    return (
+        low in WEEKDAYS
+        or low in MONTHS
+        or low in PROMO_WORDS
+        or low in _HOLIDAYS
+        or (len(low) < 2 and word not in _ONE_LETTER_NAMES)
+    )
 
 
 def _possessive_split(tokens: list[str]) -> list[list[str]]:
-    """Split after a possessive (``Kestrel’s plant``) unless a name goes on (``King’s College London``).
+    """Split after a possessive (``Kestrel’s plant``, ``Ann Lee’s Harbour United``) unless a name goes on.
 
-    A name goes on when an organisation suffix or event head follows anywhere later in ``tokens``; one backward pass
-    finds that for every position.
+    A name goes on (``King’s College London``, ``Teachers’ Union``, ``McBride’s Group``) when an organisation
+    suffix or event head follows anywhere later in ``tokens`` and the possessive is a title, a plural or the
+    first word, and no place (``Norway’s Labour Party`` is Norway's); one backward pass finds the suffixes for every
+    position.
     """
     goes_on = [False] * (len(tokens) + 1)
     for index in range(len(tokens) - 1, -1, -1):
@@ -458,7 +559,12 @@ def _possessive_split(tokens: list[str]) -> list[list[str]]:
     pieces: list[list[str]] = [[]]
     for index, token in enumerate(tokens):
         base = _POSSESSIVE.sub("", token) if ("’" in token or "'" in token) else token
-        if base == token or not base or goes_on[index + 1]:
+        if base == token or not base:
+            pieces[-1].append(token)
+            continue
+        plural = token[-1] in "'’"
+        owner = _low(base)
+        if goes_on[index + 1] and not _place_key(owner) and (plural or not pieces[-1] or owner in TITLE_WORDS):
             pieces[-1].append(token)
             continue
         pieces[-1].append(base)
@@ -466,8 +572,9 @@ def _possessive_split(tokens: list[str]) -> list[list[str]]:
     return [p for p in pieces if p]
 
 
-def _refine(mention: _Mention, lowercase: set[str]) -> list[_Mention]:
-    """Split a raw mention at junk tokens and weak connectors; strip sentence-initial words, titles and demonyms.
+def _refine(mention: _Mention, lowercase: set[str], known: set[str]) -> list[_Mention]:
+    """Split a raw mention at junk tokens, weak connectors and inner titles; strip sentence-initial words, titles,
+    descriptors and demonyms (``known`` keys, seen away from a sentence start, are never stripped).
 
     A piece still longer than ``MAX_NAME_TOKENS`` tokens (connectors included) after that is dropped, not split: such
     a run of capitalised words (a title-case or all-caps heading, a list without punctuation) is not a name, and
@@ -484,15 +591,48 @@ def _refine(mention: _Mention, lowercase: set[str]) -> list[_Mention]:
     pieces = [part for piece in pieces for part in (_possessive_split(piece) if piece else [piece])]
     result: list[_Mention] = []
     for number, piece in enumerate(pieces):
-        for part_number, part in enumerate(_split_connectors(piece)):
+        parts = [split for part in _split_connectors(piece) for split in _split_titles(part)]
+        for part_number, part in enumerate(parts):
             initial = mention.initial and number == 0 and part_number == 0
-            refined = _strip_front(part, initial, mention, lowercase)
+            refined = _strip_front(part, initial, mention, lowercase, known)
+            if refined is not None and (number, part_number) != (len(pieces) - 1, len(parts) - 1):
+                refined.after = ""
             if refined is not None and len(refined.tokens) <= MAX_NAME_TOKENS:
                 result.append(refined)
     return result
 
 
+def _split_titles(tokens: list[str]) -> list[list[str]]:
+    """Cut before a title inside a run (``Senate Leader Ann Lee`` -> ``Senate``, ``Leader Ann Lee``) when a short
+    name that is no organisation follows it."""
+    if len(tokens) < 3 or _low(tokens[-1]) in _NAME_GOES_ON:
+        return [tokens]
+    for index in range(len(tokens) - 2, 0, -1):
+        if (
+            _is_title(_low(tokens[index]))
+            and len(tokens) - index - 1 <= 3
+            and _low(tokens[index - 1]) not in CONNECTORS
+        ):
+            return [tokens[:index], tokens[index:]]
+    return [tokens]
+
+
+def _is_title(low: str) -> bool:
+    """A title, a role or a descriptor before a name: ``Dr``, ``Centre``, ``Croat``, ``Top-seeded``, ``Chancellor-
+    designate``."""
+    low = low.rstrip(".")
+    if low in TITLE_WORDS or low in DEMONYM_NOUNS:
+        return True
+    if "-" in low:
+        parts = low.split("-")
+        return parts[-1] in DESCRIPTOR_TAILS or parts[0] in TITLE_WORDS or parts[0] in DEMONYMS
+    return False
+
+
 def _split_connectors(tokens: list[str]) -> list[list[str]]:
+    """Cut at ``of``, ``on``, ``for`` and ``and`` unless they join one name: ``Bank of England``, ``Festival of
+    Light``; ``and`` only as in ``Food and Drug Administration`` (one or two words, then a suffix at the end, no
+    organisation word before the ``and``: ``Norland Bank and Credit Ostrava`` are two)."""
     if not tokens:
         return []
     last = fold(tokens[-1]).lower()
@@ -501,8 +641,12 @@ def _split_connectors(tokens: list[str]) -> list[list[str]]:
         low = token.lower()
         if low in SPLIT_CONNECTORS and parts[-1]:
             head = fold(parts[-1][-1]).lower()
-            joins = low == "and" and last in ORG_SUFFIXES and len(parts) == 1 and len(parts[-1]) == 1
-            joins = joins or head in ORG_HEADS or (low == "of" and (head in EVENT_HEADS or head in PLACE_SUFFIXES))
+            if low == "and":
+                short = len(parts[-1]) == 1 or (len(parts[-1]) == 2 and _place_key(_key(parts[-1][:1])))
+                joins = last in ORG_SUFFIXES and len(parts) == 1 and short
+                joins = joins and (len(parts[-1]) == 1 or head not in ORG_HEADS)
+            else:
+                joins = head in ORG_HEADS or (low == "of" and (head in EVENT_HEADS or head in PLACE_SUFFIXES))
             if not joins:
                 parts.append([])
                 continue
@@ -521,25 +665,46 @@ def _trim_connectors(tokens: list[str]) -> list[str]:
     return tokens[start:end]
 
 
-def _strip_front(tokens: list[str], initial: bool, mention: _Mention, lowercase: set[str]) -> _Mention | None:
+def _place_key(key: str) -> bool:
+    return key in GAZETTEER or key.replace(".", "") in GAZETTEER
+
+
+def _starts_place(tokens: list[str]) -> bool:
+    return any(_place_key(_key(tokens[:length])) for length in (2, 3) if len(tokens) >= length)
+
+
+def _strip_front(
+    tokens: list[str], initial: bool, mention: _Mention, lowercase: set[str], known: set[str]
+) -> _Mention | None:
     title_cue = False
     start, end = 0, len(tokens)
     name_goes_on = bool(tokens) and _low(tokens[-1]) in _NAME_GOES_ON
     while start < end:
         low = _low(tokens[start]).rstrip(".")
         more = end - start > 1
-        if initial and (low in STOPWORDS or low in lowercase or low in TITLE_WORDS or low in DEMONYMS):
-            if low in TITLE_WORDS and more:
-                title_cue = True
+        rest = tokens[start:end]
+        if (low != "the" and _starts_place(rest)) or (initial and more and _key(rest) in known):
+            break
+        if low in ROYAL_TITLES and end - start == 2:
+            title_cue = True
+            break
+        connects = start + 1 < end and _low(tokens[start + 1]) in CONNECTORS
+        titled = (_is_title(low) and more and not name_goes_on and not connects) or (
+            end - start > 2
+            and _low(tokens[start + 1]) not in CONNECTORS
+            and (low in _DESCRIPTORS or (low in _GENERIC and _shout(tokens[start])))
+        )
+        if initial and (low in STOPWORDS or low in lowercase or titled or low in DEMONYMS):
+            title_cue = title_cue or titled
             start += 1
             initial = False
             continue
         if low == "the" and more:
             break
-        if low in STOPWORDS and low not in NAME_PARTICLES:
+        if low in STOPWORDS and low not in NAME_PARTICLES and low not in REGION_PREFIXES and not name_goes_on:
             start += 1
             continue
-        if low in TITLE_WORDS and more:
+        if titled:
             title_cue = True
             start += 1
             continue
@@ -552,7 +717,7 @@ def _strip_front(tokens: list[str], initial: bool, mention: _Mention, lowercase:
         return None
     if len(tokens) == 1:
         low = fold(tokens[0]).lower()
-        if low in STOPWORDS or low in DEMONYMS or low in TITLE_WORDS or low in CONNECTORS:
+        if low in STOPWORDS or low in DEMONYMS or _is_title(low) or low in CONNECTORS:
             return None
     return _Mention(
         tokens=tokens,
@@ -562,6 +727,8 @@ def _strip_front(tokens: list[str], initial: bool, mention: _Mention, lowercase:
         before=mention.before if tokens[0] == mention.tokens[0] else "",
         after=mention.after,
         title_cue=title_cue,
+        shouting=mention.shouting,
+        table=mention.table,
     )
 
 
@@ -585,36 +752,138 @@ def _display(tokens: list[str]) -> str:
 
 
 def _candidates(mentions: list[_Mention], lowercase: set[str], blocked: set[str]) -> list[_Candidate]:
+    """Candidates from the refined mentions: ordinary mentions first (those away from a sentence start before
+    those at one, so a name seen mid-sentence keeps its first word at a sentence start), then the all-caps ones,
+    which only count towards names seen in ordinary text or in the gazetteer (``JAPAN`` -> Japan; ``GF GA PTS``
+    is nothing). A name seen only in tables (results, standings) is no tag when the article has text of its own."""
     by_key: dict[str, _Candidate] = {}
-    for raw in mentions:
-        for mention in _refine(raw, lowercase):
+    known: set[str] = set()
+    ordinary = [m for m in mentions if not m.shouting]
+    for raw in sorted(ordinary, key=lambda m: m.initial):
+        for mention in _refine(raw, lowercase, known):
             key = _key(mention.tokens)
-            slug = slugify(key)
-            if not slug or slug in blocked or slug.removeprefix("the-") in blocked:
-                continue
-            candidate = by_key.setdefault(key, _Candidate(key=key))
-            _observe(candidate, mention)
+            if _add(by_key, key, mention, blocked) and not mention.initial:
+                known.add(key)
+    for raw in mentions:
+        if raw.shouting:
+            for mention in _resolve_shouting(raw, by_key):
+                _add(by_key, _key(mention.tokens), mention, blocked)
     _merge(by_key)
     if not any(candidate.count > 0 for candidate in by_key.values()):
         for candidate in by_key.values():
             candidate.count = 1.0 if candidate.in_title and candidate.reliable else 0.0
+    near = _NearWords(lowercase)
+    in_text = any(c.count > 0 and c.in_tables < c.mentions for c in by_key.values())
     kept = []
     for candidate in by_key.values():
-        if candidate.count <= 0:
+        if in_text and candidate.in_tables == candidate.mentions and not _place_key(candidate.key):
             continue
-        if len(candidate.tokens) == 1 and not candidate.reliable and candidate.key not in GAZETTEER:
+        if candidate.count <= 0 or (len(candidate.tokens) == 1 and not _single_word_name(candidate, lowercase, near)):
             continue
         candidate.kind = _classify(candidate)
         kept.append(candidate)
     return kept
 
 
+def _add(by_key: dict[str, _Candidate], key: str, mention: _Mention, blocked: set[str]) -> bool:
+    slug = slugify(key)
+    if not slug or slug in blocked or slug.removeprefix("the-") in blocked:
+        return False
+    if all(word in _CALENDAR or _NUMBER.fullmatch(word) for word in key.replace("'s", "").split()):
+        return False
+    _observe(by_key.setdefault(key, _Candidate(key=key)), mention)
+    return True
+
+
+def _resolve_shouting(mention: _Mention, by_key: dict[str, _Candidate]) -> list[_Mention]:
+    """The longest known names (seen in ordinary text, or in the gazetteer) inside an all-caps mention, left to
+    right; everything else in it is dropped. At most ``MAX_NAME_TOKENS`` look-ups per token: linear."""
+    tokens = [word for word in mention.tokens if word[:1].isalpha() or word in _JOINERS]
+    found: list[_Mention] = []
+    index = 0
+    while index < len(tokens):
+        for length in range(min(MAX_NAME_TOKENS, len(tokens) - index), 0, -1):
+            span = tokens[index : index + length]
+            key = _key(span)
+            if key in by_key or _place_key(key):
+                display = [t if _DOTTED.fullmatch(t) or len(t) <= 3 and key in by_key else t.capitalize() for t in span]
+                found.append(
+                    _Mention(
+                        tokens=display,
+                        paragraph=mention.paragraph,
+                        in_title=mention.in_title,
+                        initial=False,
+                        before="",
+                        after="",
+                        shouting=True,
+                        table=mention.table,
+                    )
+                )
+                index += length
+                break
+        else:
+            index += 1
+    return found
+
+
+class _NearWords:
+    """Is a capitalised word one edit (a deletion, insertion, substitution or swap of neighbours) away from a
+    lower-case word of the article or a demonym (``Goverment``, ``Engllsh``)? Deletion neighbourhoods of words of
+    5 to 20 letters, built on first use: linear in the article's vocabulary."""
+
+    def __init__(self, lowercase: set[str]) -> None:
+        self._words = lowercase
+        self._deletions: set[str] | None = None
+
+    @staticmethod
+    def _delete(word: str) -> set[str]:
+        return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+    def close(self, word: str) -> bool:
+        if not 5 <= len(word) <= 20:
+            return False
+        if self._deletions is None:
+            vocabulary = {w for w in self._words | DEMONYMS if 5 <= len(w) <= 21}
+            self._deletions = vocabulary | {d for w in vocabulary for d in self._delete(w)}
+        mine = self._delete(word)
+        return word in self._deletions or bool(mine & self._deletions) and not mine & {word}
+
+
+def _single_word_name(c: _Candidate, lowercase: set[str], near: _NearWords) -> bool:
+    """Whether a one-word candidate is a name: not a generic word (``League``, ``Officials``, one the article also
+    writes in lower case, one a typo away from such a word), and seen mid-sentence, or often."""
+    key = c.key
+    if _place_key(key):
+        return True
+    if c.quoted:
+        return True
+    if key in _GENERIC or key in lowercase or (len(key) <= 3 and any(ch.isdigit() for ch in key)):
+        return False
+    shouted = c.name.isupper()
+    if not c.reliable and key.endswith(_PLURAL_ROLES):
+        return False
+    if c.mentions <= 1 and not c.merged and not c.person_cue and (shouted or near.close(key)):
+        return False
+    return bool(c.reliable) or c.mentions >= 3 or (c.mentions >= 2 and (c.in_title or shouted))
+
+
 def _observe(candidate: _Candidate, mention: _Mention) -> None:
     display = _display(mention.tokens)
-    weight = 0.0 if mention.in_title else 1.0
-    candidate.forms[display] = candidate.forms.get(display, 0.0) + (0.5 if mention.initial else 1.0)
+    if display.isupper() and len(display) > 3 and not _DOTTED.fullmatch(display) and _place_key(candidate.key):
+        display = " ".join(word.capitalize() for word in display.split())
+    weight = 0.0 if mention.in_title else (0.3 if mention.table else 1.0)
+    candidate.forms[display] = candidate.forms.get(display, 0.0) + (
+        0.1 if mention.shouting else 0.5 if mention.initial else 1.0
+    )
     candidate.count += weight
-    candidate.reliable += int(not mention.initial or len(mention.tokens) > 1 or mention.after in PERSON_VERBS)
+    candidate.mentions += 1
+    candidate.in_tables += int(mention.table)
+    candidate.article_cue += int(mention.before == "the")
+    candidate.reliable += int(
+        not mention.table
+        and not mention.shouting
+        and (not mention.initial or len(mention.tokens) > 1 or mention.after in PERSON_VERBS)
+    )
     candidate.in_title = candidate.in_title or mention.in_title
     candidate.first_paragraph = candidate.first_paragraph or mention.paragraph == 0
     candidate.quoted += int(mention.quoted)
@@ -623,6 +892,9 @@ def _observe(candidate: _Candidate, mention: _Mention) -> None:
     candidate.place_cue += int(mention.before in PLACE_CUES or mention.after in PLACE_SUFFIXES)
     candidate.work_cue += int(mention.before in WORK_CUES or mention.after in WORK_AFTER_CUES)
     candidate.org_cue += int(mention.before in ORG_CUES)
+    candidate.sport_cue += int(
+        mention.before in SPORT_ORG_BEFORE or mention.after in SPORT_ORG_AFTER or bool(_SCORE.fullmatch(mention.after))
+    )
 
 
 def _merge(by_key: dict[str, _Candidate]) -> None:
@@ -646,6 +918,8 @@ def _merge(by_key: dict[str, _Candidate]) -> None:
         ]
         if not targets:
             continue
+        if len(targets) > 1 and all(c.tokens[: len(short.tokens)] == short.tokens for c in targets):
+            continue
         target = max(targets, key=lambda c: (c.count, len(c.tokens)))
         target.count += short.count
         target.merged += short.count
@@ -665,6 +939,7 @@ def _abbreviations(full: _Candidate) -> set[tuple[str, ...]]:
         found.add(f[1:])
     if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
         found.update(f[:length] for length in range(1, len(f)))
+        found.add(f[-1:])
     elif not (len(f) > 4 or any(t in GAZETTEER for t in f)):
         found.update(f[-length:] for length in range(1, len(f)))
         found.add(f[:1])
@@ -676,7 +951,7 @@ def _abbreviates(short: _Candidate, full: _Candidate) -> bool:
     if f[0] in GAZETTEER and f[1:] == s:
         return True
     if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
-        return f[: len(s)] == s and not (len(s) == 1 and s[0] in STOPWORDS)
+        return (f[: len(s)] == s or s == f[-1:]) and not (len(s) == 1 and s[0] in STOPWORDS)
     if len(f) > 4 or any(t in GAZETTEER for t in f):
         return False
     return f[-len(s) :] == s or (len(s) == 1 and f[0] == s[0])
@@ -685,8 +960,8 @@ def _abbreviates(short: _Candidate, full: _Candidate) -> bool:
 def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read top to bottom
     tokens = c.tokens
     last, first = tokens[-1], tokens[0]
-    if c.key in GAZETTEER:
-        return "place"
+    if _place_key(c.key):
+        return "organisation" if c.key in CITIES and c.sport_cue > c.place_cue else "place"
     if c.quoted and c.quoted * 2 >= c.reliable:
         return "work"
     if last in EVENT_HEADS or (len(tokens) > 1 and " ".join(tokens[-2:]) == "grand prix"):
@@ -697,22 +972,28 @@ def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read
         return "organisation"
     if last in PLACE_SUFFIXES or (first in PLACE_PREFIXES and len(tokens) > 1):
         return "place"
-    if first in REGION_PREFIXES and " ".join(tokens[1:]) in GAZETTEER:
+    if first in REGION_PREFIXES and (len(tokens) == 2 or " ".join(tokens[1:]) in GAZETTEER):
         return "place"
+    if len(tokens) == 2 and last in CITIES and first not in PLACE_PREFIXES:
+        return "organisation"
     if c.work_cue > c.person_cue:
         return "work"
+    if 2 * c.in_tables > c.mentions and not c.person_cue:
+        return "organisation"
     if last in ORG_SUFFIXES:
         return "organisation"
     name = c.name
     if len(tokens) == 1 and name.isupper() and 2 <= len(name) <= 6:
         return "organisation"
     if len(tokens) == 1:
-        if c.title_cue:
+        if c.title_cue or c.person_cue > c.org_cue + c.place_cue:
             return "person"
         if c.place_cue > c.person_cue + c.org_cue:
             return "place"
         return "organisation"
     if len([t for t in tokens if t not in NAME_PARTICLES]) > 3 or tokens[0] == "the":
+        return "organisation"
+    if c.article_cue + c.sport_cue > c.person_cue:
         return "organisation"
     return "person"
 
@@ -754,13 +1035,22 @@ def _score(candidates: list[_Candidate], title: str) -> list[_Scored]:
 
 
 def _topics(title: str, lines: list[tuple[int, str]], taken: set[str]) -> list[_Scored]:
-    """Topics whose keywords occur at least ``TOPIC_MIN_HITS`` times, scored below the main entities."""
+    """Topics whose keywords occur at least ``TOPIC_MIN_HITS`` times (two different keywords at least) and at least
+    half as often as those of the strongest topic, and one in the title or first paragraph unless it is the
+    strongest, scored below the main entities: a football report that mentions a school visit is no education
+    story."""
     text = fold(title + "\n" + "\n".join(line for _, line in lines)).lower()
+    lead = fold(title + "\n" + "\n".join(line for number, line in lines if number == 0)).lower()
     found = []
+    counted = []
     for topic, pattern in _TOPIC_PATTERNS.items():
-        hits = len(pattern.findall(text))
+        words = pattern.findall(text)
+        counted.append((topic, len(words), len(set(words)), bool(pattern.search(lead))))
+    best = max((hits for _, hits, _, _ in counted), default=0)
+    for topic, hits, distinct, in_lead in counted:
         slug = slugify(topic)
-        if hits >= TOPIC_MIN_HITS and slug not in taken:
+        strong = 2 * hits >= best and (in_lead or hits == best)
+        if hits >= TOPIC_MIN_HITS and distinct >= 2 and strong and slug not in taken:
             found.append(_Scored(topic, slug, "topic", round(min(0.6, 0.05 * hits + 0.1), 4)))
     return found
 
