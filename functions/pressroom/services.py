@@ -183,7 +183,7 @@ class Ingest:
             except ArticleTooLarge as e:
                 error = UploadRejected([ErrorDetail("body", f"{e}; shorten the body", "too_large")])
                 return self.reject(obj.key, obj.etag, error) if offer.current else _superseded(obj)
-            self.source.clear_rejection(obj.key)
+            self._clear_if_current(offer)
             if indexed and article.published_at <= self.clock():
                 self._resolve_earlier_promos(article)
             outcome = {"published": Outcome.PUBLISHED, "draft": Outcome.STORED_DRAFT}.get(
@@ -215,6 +215,7 @@ class Ingest:
         if order is Order.UNDECIDED:
             order = Order.NEWER if self.source.current_etag(key) == offer.obj.etag else Order.OLDER
         if order is Order.SAME:
+            self._clear_if_current(offer)
             return Result(Outcome.DUPLICATE, key, article_id, detail="this version is stored already")
         if order is Order.OLDER:
             if not offer.current or self.source.current_etag(key) != offer.obj.etag:
@@ -222,6 +223,11 @@ class Ingest:
             error = _stale(stored, offer.version)
             return self.reject(key, offer.obj.etag, error, outcome=Outcome.STALE)
         return None
+
+    def _clear_if_current(self, offer: _Offer) -> None:
+        """The offered version is stored: a report of its key is void if S3's current object has its content."""
+        if offer.current or self.source.current_etag(offer.obj.key) == offer.obj.etag:
+            self.source.clear_rejection(offer.obj.key)
 
     def _taken(self, current: ArticleRecord, offer: _Offer) -> Result:
         if not offer.current:

@@ -487,3 +487,33 @@ def test_the_fault_injector_fails_its_share_of_calls_reproducibly() -> None:
 
     assert failures(3) == failures(3) != failures(4)
     assert 60 < len(failures(3)) < 140
+
+
+# ---------------------------------------------------------------------------------------------------- reports stay true
+
+
+def test_publishing_an_earlier_version_keeps_the_report_of_the_invalid_current_object(world: World) -> None:
+    good = world.upload("k", article("Last good version"))
+    assert outcome(world.handle(world.upload("k", b"{broken"))) is Outcome.REJECTED
+    assert outcome(world.handle(good)) is Outcome.PUBLISHED
+    assert world.title("k") == "Last good version" and world.report_type("k") == "json_invalid"
+
+
+def test_an_earlier_version_with_the_current_bytes_clears_the_report_when_published(world: World) -> None:
+    world.publish("owner", "Owner", id="shared")
+    body = article("Claimant", id="shared")
+    first = world.upload("claimant", body)
+    assert outcome(world.handle(first)) is Outcome.REJECTED
+    world.handle(world.upload("claimant", body))
+    world.bucket.delete_object("incoming/owner.json")
+    assert outcome(world.handle(first)) is Outcome.PUBLISHED
+    assert world.title("shared") == "Claimant" and world.report("claimant") is None
+
+
+def test_uploading_the_served_bytes_again_clears_the_report_of_the_broken_upload_between(world: World) -> None:
+    body = article("Served")
+    world.handle(world.upload("s", body))
+    world.handle(world.upload("s", b"{broken"))
+    assert world.report_type("s") == "json_invalid"
+    assert outcome(world.handle(world.upload("s", body))) is Outcome.DUPLICATE
+    assert world.report("s") is None
