@@ -8,6 +8,7 @@ them (``tests/contract/`` runs one suite over each fake and its moto-backed adap
   version id and a ``LastModified`` at S3's 1-second resolution; a DELETE adds a delete marker; reports are objects.
 - ``FaultInjector``: wraps either fake (or an adapter) and raises a transient AWS error on a seeded share of calls,
   before or after the call takes effect (a lost response), to prove retries.
+- ``FakeWorld``: the ingest use-case on the fakes, with the editors' side of the bucket and a manual clock.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from pressroom.events import S3EventRecord
 from pressroom.models import Article, ArticleSummary
 from pressroom.ports import (
+    FEED_INDEX,
     ArticleRecord,
     ArticleWrite,
     ConcurrentChange,
@@ -41,8 +44,10 @@ from pressroom.ports import (
     StoredArticle,
 )
 from pressroom.preparing import encode_article
+from pressroom.services import Ingest, Result
 from tests.clock import NOW
 from tests.helpers import ObjectVersion, s3_record
+from tests.helpers import article as upload_of
 
 MAX_TRANSACTION_ITEMS = 100
 _SEP = "\x1f"
@@ -485,3 +490,75 @@ class FaultInjector:
         if self._rng.random() < 0.5:
             return throttling(name)
         return ConnectionError(f"injected fault in {name}")
+
+
+# ---------------------------------------------------------------------------------------------------- the pipeline
+
+
+@dataclass
+class FakeWorld:
+    """The ingest use-case on the fakes, with the editors' side of the bucket and a clock that moves only when told
+    (``upload``/``delete`` move it one second on first; ``bucket.upload`` does not)."""
+
+    clock: ManualClock = field(default_factory=ManualClock)
+    feed: InMemoryFeed = field(default_factory=InMemoryFeed)
+    bucket: InMemoryBucket = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bucket = InMemoryBucket(clock=self.clock)
+
+    @property
+    def source(self) -> InMemoryBucket:
+        return self.bucket
+
+    def ingest(self, source: Any = None, store: Any = None) -> Ingest:
+        return Ingest(source=source or self.bucket, store=store or self.feed, clock=self.clock)
+
+    def handle(self, record: dict[str, Any], **ports: Any) -> Result:
+        return self.ingest(**ports).handle(S3EventRecord.model_validate(record))
+
+    def upload(self, name: str, data: bytes | dict[str, Any]) -> dict[str, Any]:
+        """Upload ``incoming/<name>.json`` a second after the last write; returns its S3 event record."""
+        self.clock.advance(seconds=1)
+        return self.bucket.upload(f"incoming/{name}.json", data)
+
+    def publish(self, name: str, title: str, **fields: Any) -> Result:
+        """Upload a valid article and handle its event."""
+        return self.handle(self.upload(name, upload_of(title, **fields)))
+
+    def delete(self, name: str) -> dict[str, Any]:
+        self.clock.advance(seconds=1)
+        return self.bucket.remove(f"incoming/{name}.json")
+
+    def tick(self) -> None:
+        self.clock.advance(seconds=1)
+
+    def served(self, article_id: str) -> Article | None:
+        """The article readers get for ``article_id`` (stored, not deleted, published), or None."""
+        record = self.feed.get_record(article_id)
+        if record is None or record.stored.deleted or record.stored.status != "published":
+            return None
+        return record.stored.article
+
+    def title(self, article_id: str) -> str | None:
+        served = self.served(article_id)
+        return served.title if served else None
+
+    def feed_ids(self, index: str = FEED_INDEX) -> list[str]:
+        page = self.feed.list_index(index, limit=100, after=None, now=self.clock.now)
+        return [item.id for item in page.items]
+
+    def report(self, name: str) -> dict[str, Any] | None:
+        return self.bucket.report(f"incoming/{name}.json")
+
+    def report_type(self, name: str) -> str | None:
+        report = self.report(name)
+        return report["errors"][0]["type"] if report else None
+
+    def index_entries(self) -> list[tuple[str, str, str]]:
+        """Every FEED/TAG/SECTION entry as ``(pk, sk, article id)``, as a Scan would list them."""
+        indexes = (FEED_INDEX, "TAG#", "SECTION#")
+        return [(pk, sk, item["article_id"]) for (pk, sk), item in self.feed.items.items() if pk.startswith(indexes)]
+
+    def close(self) -> None:
+        """Nothing to release (the moto world stops its mock)."""

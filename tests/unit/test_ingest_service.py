@@ -5,69 +5,17 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from pressroom.events import S3EventRecord
-from pressroom.models import MAX_OBJECT_BYTES, Article
-from pressroom.ports import FEED_INDEX, ArticleTooLarge, ArticleWrite, section_index, tag_index
-from pressroom.services import Ingest, Outcome, Result
+from pressroom.models import MAX_OBJECT_BYTES
+from pressroom.ports import ArticleTooLarge, ArticleWrite, section_index, tag_index
+from pressroom.services import Outcome, Result
 from tests.clock import ago, ahead, iso
-from tests.fakes import FaultInjector, InMemoryBucket, InMemoryFeed, ManualClock
+from tests.fakes import FakeWorld as World
+from tests.fakes import FaultInjector, InMemoryFeed
 from tests.helpers import article, s3_record
-
-
-@dataclass
-class World:
-    """The use-case on fakes, with the editors' side of the bucket."""
-
-    clock: ManualClock = field(default_factory=ManualClock)
-    bucket: InMemoryBucket = field(init=False)
-    feed: InMemoryFeed = field(default_factory=InMemoryFeed)
-
-    def __post_init__(self) -> None:
-        self.bucket = InMemoryBucket(clock=self.clock)
-
-    def ingest(self, source: Any = None, store: Any = None) -> Ingest:
-        return Ingest(source=source or self.bucket, store=store or self.feed, clock=self.clock)
-
-    def handle(self, record: dict[str, Any], **ports: Any) -> Result:
-        return self.ingest(**ports).handle(S3EventRecord.model_validate(record))
-
-    def upload(self, name: str, data: bytes | dict[str, Any]) -> dict[str, Any]:
-        self.clock.advance(seconds=1)
-        return self.bucket.upload(f"incoming/{name}.json", data)
-
-    def publish(self, name: str, title: str, **fields: Any) -> Result:
-        return self.handle(self.upload(name, article(title, **fields)))
-
-    def delete(self, name: str) -> dict[str, Any]:
-        self.clock.advance(seconds=1)
-        return self.bucket.remove(f"incoming/{name}.json")
-
-    def served(self, article_id: str) -> Article | None:
-        record = self.feed.get_record(article_id)
-        if record is None or record.stored.deleted or record.stored.status != "published":
-            return None
-        return record.stored.article
-
-    def title(self, article_id: str) -> str | None:
-        served = self.served(article_id)
-        return served.title if served else None
-
-    def feed_ids(self, index: str = FEED_INDEX) -> list[str]:
-        page = self.feed.list_index(index, limit=100, after=None, now=self.clock.now)
-        return [item.id for item in page.items]
-
-    def report(self, name: str) -> dict[str, Any] | None:
-        return self.bucket.report(f"incoming/{name}.json")
-
-    def report_type(self, name: str) -> str | None:
-        report = self.report(name)
-        return report["errors"][0]["type"] if report else None
 
 
 @pytest.fixture
