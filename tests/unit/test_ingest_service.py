@@ -211,6 +211,7 @@ def test_an_earlier_invalid_version_is_stale_without_a_report(world: World) -> N
         (json.dumps({"title": "No body", "published_at": "2026-01-01"}).encode(), "missing"),
         (json.dumps({**article("Extra"), "extra": 1}).encode(), "extra_forbidden"),
         (b"\xff\xfe{}", "encoding"),
+        (json.dumps(article("Lone surrogate")).replace("surrogate.", "\\ud800.").encode(), "string_unicode"),
     ],
 )
 def test_invalid_input_is_rejected_with_a_report_and_nothing_stored(world: World, data: bytes, kind: str) -> None:
@@ -222,6 +223,12 @@ def test_invalid_input_is_rejected_with_a_report_and_nothing_stored(world: World
     assert report["received_at"] == f"{world.clock.now:%Y-%m-%dT%H:%M:%SZ}"
     assert kind in {e["type"] for e in report["errors"]}, report
     assert world.feed.get_record("bad") is None
+
+
+def test_an_unsupported_file_type_is_rejected_with_a_report(world: World) -> None:
+    result = world.handle(world.bucket.upload("incoming/notes.pdf", b"%PDF-1.7"))
+    assert result.outcome is Outcome.REJECTED
+    assert world.bucket.report("incoming/notes.pdf")["errors"][0]["type"] == "unsupported_type"  # type: ignore[index]
 
 
 def test_a_future_updated_at_is_rejected_and_a_correction_lands(world: World) -> None:
