@@ -6,6 +6,8 @@ import copy
 import itertools
 import json
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -119,3 +121,76 @@ def wire_ingest_queue(bucket: str, *, redrive_after: int | None = None) -> tuple
         },
     )
     return queue, dlq
+
+
+@dataclass(frozen=True)
+class ObjectVersion:
+    """One version of a key in a versioned bucket; ``data`` None is a delete marker."""
+
+    key: str
+    version_id: str
+    data: bytes | None
+    etag: str
+    last_modified: datetime
+
+    @property
+    def is_delete_marker(self) -> bool:
+        return self.data is None
+
+
+class MotoBucket:
+    """The editors' side of the articles bucket on moto, with the interface of ``tests.fakes.InMemoryBucket``:
+    ``put_object``/``delete_object`` return the version written (``ObjectVersion``), ``upload``/``remove`` the S3
+    record of the write, and ``current``/``report``/``reports`` read the bucket, so one test can drive either."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._s3 = boto3.client("s3")
+
+    def put_object(self, key: str, data: bytes) -> ObjectVersion:
+        version_id = self._s3.put_object(Bucket=self.name, Key=key, Body=data)["VersionId"]
+        head = self._s3.head_object(Bucket=self.name, Key=key, VersionId=version_id)
+        return ObjectVersion(key, version_id, data, head["ETag"].strip('"'), head["LastModified"].astimezone(UTC))
+
+    def delete_object(self, key: str) -> ObjectVersion:
+        version_id = self._s3.delete_object(Bucket=self.name, Key=key).get("VersionId", "")
+        return ObjectVersion(key, version_id, None, "", datetime.now(UTC).replace(microsecond=0))
+
+    def upload(self, key: str, data: bytes | dict[str, Any]) -> dict[str, Any]:
+        body = json.dumps(data).encode() if isinstance(data, dict) else data
+        version = self.put_object(key, body)
+        return s3_record(key, bucket=self.name, size=len(body), etag=version.etag, version_id=version.version_id)
+
+    def remove(self, key: str) -> dict[str, Any]:
+        marker = self.delete_object(key)
+        record = s3_record(key, bucket=self.name, removed=True, version_id=marker.version_id or None)
+        record["eventName"] = "ObjectRemoved:DeleteMarkerCreated"
+        return record
+
+    def current(self, key: str) -> ObjectVersion | None:
+        try:
+            response = self._s3.get_object(Bucket=self.name, Key=key)
+        except self._s3.exceptions.NoSuchKey:
+            return None
+        return ObjectVersion(
+            key,
+            response["VersionId"],
+            response["Body"].read(),
+            response["ETag"].strip('"'),
+            response["LastModified"].astimezone(UTC),
+        )
+
+    def report(self, key: str) -> dict[str, Any] | None:
+        from pressroom.adapters.s3_source import rejection_key
+
+        current = self.current(rejection_key(key))
+        return json.loads(current.data) if current and current.data is not None else None
+
+    def reports(self) -> dict[str, dict[str, Any]]:
+        found = {}
+        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix="rejected/"):
+            for item in page.get("Contents", []):
+                body = self._s3.get_object(Bucket=self.name, Key=item["Key"])["Body"].read()
+                report = json.loads(body)
+                found[report["key"]] = report
+        return found

@@ -208,7 +208,7 @@ class Ingest:
                 error = UploadRejected([ErrorDetail("body", f"{e}; shorten the body", "too_large")])
                 return self.reject(obj.key, obj.etag, error) if offer.current else _superseded(obj)
             self._send(article.id, event)
-            self.source.clear_rejection(obj.key)
+            self._clear_if_current(offer)
             if indexed and article.published_at <= self.clock():
                 self._resolve_earlier_promos(article)
             outcome = {"published": Outcome.PUBLISHED, "draft": Outcome.STORED_DRAFT}.get(
@@ -242,6 +242,7 @@ class Ingest:
             if offer.reindex == "all" or (offer.reindex == "stale" and current.enrichment != self.enrichment):
                 return None
             self._send(article_id, self.store.pending_event(article_id))
+            self._clear_if_current(offer)
             return Result(Outcome.DUPLICATE, key, article_id, detail="this version is stored already")
         if order is Order.OLDER:
             if not offer.current or self.source.current_etag(key) != offer.obj.etag:
@@ -256,6 +257,11 @@ class Ingest:
         if event is not None:
             self.events.emit([event])
             self.store.event_sent(article_id, event.event_id)
+
+    def _clear_if_current(self, offer: _Offer) -> None:
+        """The offered version is stored: a report of its key is void if S3's current object has its content."""
+        if offer.current or self.source.current_etag(offer.obj.key) == offer.obj.etag:
+            self.source.clear_rejection(offer.obj.key)
 
     def _taken(self, current: ArticleRecord, offer: _Offer) -> Result:
         if not offer.current:
