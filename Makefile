@@ -18,8 +18,12 @@ venv: $(STAMP)
 up: $(STAMP)  ## start the local stack (moto), deploy template.yaml, publish samples, serve the API
 	$(BIN)/pressroom up $(ARGS)
 
+# Two pytest workers (pytest-xdist): the suite's budget is 4 minutes and 2 GB on the 2-core machine; each worker
+# peaks near 750 MB, so more workers than cores buys nothing and costs memory (TEST_WORKERS=0 runs in one process).
+TEST_WORKERS ?= 2
+
 test: $(STAMP) browser  ## run the whole test suite
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(ARGS)
 
 # Debian's chromium for the reader-page browser tests: installed when missing and this is root on Debian (CI);
 # elsewhere those tests are skipped with a note (and fail under CI=true, so CI never skips them silently).

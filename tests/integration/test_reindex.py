@@ -20,7 +20,7 @@ from tests.conftest import Resources
 from tests.helpers import article, put_article
 
 pytestmark = pytest.mark.integration
-ARTICLES = 60
+ARTICLES = 30
 
 
 @pytest.fixture(autouse=True)
