@@ -11,26 +11,13 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from pressroom_stack.requirements import RUNTIME_PROVIDED, RuntimeProvidedDependency, pins
+from pressroom_stack.requirements import LAMBDA_MARKERS, RUNTIME_PROVIDED, RuntimeProvidedDependency, pins
 from pressroom_stack.template import load_template
 from tests.conftest import ROOT
 
-# What pip resolves for: the functions' runtime (template Globals: python3.13 on arm64 Linux).
-LAMBDA_MARKERS = {
-    **default_environment(),
-    "python_version": "3.13",
-    "python_full_version": "3.13.0",
-    "implementation_name": "cpython",
-    "platform_python_implementation": "CPython",
-    "sys_platform": "linux",
-    "platform_system": "Linux",
-    "platform_machine": "aarch64",
-    "os_name": "posix",
-}
 REQUIREMENTS = ROOT / "functions" / "requirements.txt"
 NEVER_SHIPPED = {"boto3", "botocore", "s3transfer", "awscrt", "moto", "pytest", "hypothesis", "click", "mypy", "ruff"}
 
