@@ -15,7 +15,7 @@ from pressroom.models import Article, Tag
 from pressroom.ports import IndexPage, StoredArticle
 from pressroom.services import index_names
 
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+T0 = datetime(2029, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def sort_key(published_at: datetime, article_id: str) -> str:

@@ -79,11 +79,11 @@ def sort_key(article: Article) -> str:
 
 def test_a_new_article_is_stored_with_its_slug_source_key_and_index_entries(feed: Any) -> None:
     article = make_article(1, section="Local News")
-    record = saved(feed, article, version="2026-11-01T12:01:00.000000Z|00A|etag", promos=())
+    record = saved(feed, article, version="2029-11-01T12:01:00.000000Z|00A|etag", promos=())
     assert record.stored.article == article
     assert (record.stored.status, record.stored.version, record.stored.deleted) == (
         "published",
-        "2026-11-01T12:01:00.000000Z|00A|etag",
+        "2029-11-01T12:01:00.000000Z|00A|etag",
         False,
     )
     assert (record.rev, record.source_key, record.pending_promos, record.deleted_at) == (1, KEY, (), None)
@@ -256,8 +256,8 @@ def test_a_draft_or_withdrawn_version_leaves_every_index(feed: Any) -> None:
 def test_a_deleted_article_is_marked_and_still_known_by_its_slug(feed: Any) -> None:
     first = saved(feed, make_article(1))
     gone = make_article(1, status="withdrawn")
-    record = saved(feed, gone, old=first, status="withdrawn", deleted_at="2026-11-02T00:00:00Z")
-    assert record.stored.deleted and record.deleted_at == "2026-11-02T00:00:00Z" and record.rev == 2
+    record = saved(feed, gone, old=first, status="withdrawn", deleted_at="2029-11-02T00:00:00Z")
+    assert record.stored.deleted and record.deleted_at == "2029-11-02T00:00:00Z" and record.rev == 2
     assert feed.get_by_slug("article-1") == record.stored
     assert everything(feed, FEED_INDEX) == []
     back = saved(feed, make_article(1), old=record)

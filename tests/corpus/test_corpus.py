@@ -22,7 +22,7 @@ from tests.corpus.cases import FILES, FILES_DIR, PUBLISHED, Rejected
 from tests.helpers import notification, put_article, sqs_event
 
 pytestmark = pytest.mark.integration
-BASE = {"title": "Corpus", "body": "Body text here.", "published_at": "2026-11-20T09:00:00Z"}
+BASE = {"title": "Corpus", "body": "Body text here.", "published_at": "2029-11-20T09:00:00Z"}
 
 
 def _json(**fields: Any) -> bytes:

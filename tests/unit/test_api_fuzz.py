@@ -54,7 +54,7 @@ ROUTES = [
 forged_cursor = st.builds(
     FORGER.encode,
     st.sampled_from([FEED_INDEX, tag_index("zoe-saldana"), section_index("entertainment"), ""]),
-    st.one_of(st.just(""), st.text(no_surrogates, max_size=300), st.just("2026-11-01T12:10:00.000000Z#a-10")),
+    st.one_of(st.just(""), st.text(no_surrogates, max_size=300), st.just("2029-11-01T12:10:00.000000Z#a-10")),
 )
 value = st.one_of(st.text(no_surrogates, max_size=60), segment, forged_cursor, st.sampled_from(["0", "100", "-1"]))
 query = st.dictionaries(st.sampled_from(["limit", "cursor", "tag", "section", "other"]), value, max_size=4)

@@ -124,15 +124,15 @@ def test_an_article_page_shows_the_article_with_everything_a_crawler_and_a_previ
     assert meta(page, "og:title") == ["Kestrel Rovers knock out the cup holders"]
     assert meta(page, "og:image") == ["https://img.example.com/cup.jpg"]
     assert meta(page, "og:image:alt") == ["Players celebrate"]
-    assert meta(page, "article:published_time") == ["2026-11-01T12:30:00Z"]
-    assert meta(page, "article:modified_time") == ["2026-11-01T12:45:00Z"]
+    assert meta(page, "article:published_time") == ["2029-11-01T12:30:00Z"]
+    assert meta(page, "article:modified_time") == ["2029-11-01T12:45:00Z"]
     assert meta(page, "article:section") == ["Sport"] and meta(page, "article:tag") == ["Kestrel Rovers"]
     assert meta(page, "twitter:card") == ["summary_large_image"]
     assert meta(page, "twitter:image") == ["https://img.example.com/cup.jpg"]
     data = json_ld(page)
     assert data["@context"] == "https://schema.org" and data["@type"] == "NewsArticle"
     assert data["headline"] == "Kestrel Rovers knock out the cup holders"
-    assert (data["datePublished"], data["dateModified"]) == ("2026-11-01T12:30:00Z", "2026-11-01T12:45:00Z")
+    assert (data["datePublished"], data["dateModified"]) == ("2029-11-01T12:30:00Z", "2029-11-01T12:45:00Z")
     assert data["author"] == [{"@type": "Person", "name": "Ada Byron", "url": f"{API}/authors/ada-byron"}]
     assert data["image"] == ["https://img.example.com/cup.jpg"]
     assert data["publisher"] == {"@type": "Organization", "name": "Pressroom", "url": f"{API}/"}
@@ -141,7 +141,7 @@ def test_an_article_page_shows_the_article_with_everything_a_crawler_and_a_previ
     assert page.xpath('//a[@rel="author"]/@href') == [f"{API}/authors/ada-byron"]
     assert page.xpath('//a[@rel="tag"]/@href') == [f"{API}/tags/kestrel-rovers"]
     assert page.xpath('//ul[@class="related"]//a/@href') == [f"{API}/news/article-3"]
-    assert page.xpath("//time/@datetime")[:2] == ["2026-11-01T12:30:00Z", "2026-11-01T12:45:00Z"]
+    assert page.xpath("//time/@datetime")[:2] == ["2029-11-01T12:30:00Z", "2029-11-01T12:45:00Z"]
     assert page.xpath("//script[not(@type='application/ld+json')]") == []
 
 

@@ -30,7 +30,7 @@ SCHEMA_CANNOT_SAY = {
     "duplicate-keys.json": "a JSON parser keeps one value per key before the schema sees the object",
     "duplicate-nested-keys.json": "a JSON parser keeps one value per key before the schema sees the object",
 }
-VALID = {"title": "Harbour lights return", "body": "The festival returns.", "published_at": "2026-11-20T09:30:00Z"}
+VALID = {"title": "Harbour lights return", "body": "The festival returns.", "published_at": "2029-11-20T09:30:00Z"}
 
 
 def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
@@ -112,9 +112,9 @@ def test_the_schema_accepts_every_example_article(path: Any) -> None:
 def test_the_schema_checked_before_this_fix_disagreed() -> None:
     """The bugs of issue 8, item 9: each of these must now get the pipeline's answer."""
     for fields, accepted in [
-        ({"published_at": "2026-11-25"}, True),
-        ({"published_at": "2026-11-25T09:30:00"}, True),
-        ({"published_at": None, "date": "2026-11-25"}, True),
+        ({"published_at": "2029-11-25"}, True),
+        ({"published_at": "2029-11-25T09:30:00"}, True),
+        ({"published_at": None, "date": "2029-11-25"}, True),
         ({"canonical_url": "ftp://files.example/a"}, False),
         ({"links": [{"title": "x", "url": "javascript:alert(1)"}]}, False),
         ({"title": "  padded to more than 300 characters  ".ljust(MAX_TITLE_CHARS, "x") + "  "}, True),
@@ -267,12 +267,12 @@ def test_every_pattern_means_the_same_in_javascript_with_the_u_flag() -> None:
         "a\r\nb",
         "en-GB",
         "abc-123",
-        "2026-11-25",
-        "2026-11-25T09:30:00Z",
+        "2029-11-25",
+        "2029-11-25T09:30:00Z",
         "2024-02-29",
         "2100-02-29",
-        "2026-11-25 09:30+0530",
-        "2026-11-25\n",
+        "2029-11-25 09:30+0530",
+        "2029-11-25\n",
         "https://a.example/p?q#f",
         "https://exämple.de/ü",
         "https://[::1]:8080/",

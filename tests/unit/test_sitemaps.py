@@ -73,7 +73,7 @@ def test_the_sitemap_lists_the_front_page_and_every_visible_article_with_its_las
     document = valid(reply["body"], "sitemap.xsd")
     assert locs(document) == [f"{API}/", *(f"{API}/news/article-{n}" for n in (2, 1, 0))]
     lastmods = document.xpath("//s:lastmod/text()", namespaces=NS)
-    assert lastmods == ["2026-11-01T14:00:00Z", "2026-11-01T14:00:00Z", "2026-11-01T13:00:00Z", "2026-11-01T12:00:00Z"]
+    assert lastmods == ["2029-11-01T14:00:00Z", "2029-11-01T14:00:00Z", "2029-11-01T13:00:00Z", "2029-11-01T12:00:00Z"]
 
 
 def test_an_empty_site_still_has_a_valid_sitemap() -> None:
@@ -102,7 +102,7 @@ def test_past_its_capacity_the_sitemap_is_an_index_of_the_months_that_have_artic
     feed.calls.clear()
     index = valid(serve(root, "/sitemap.xml")["body"], "siteindex.xsd")
     assert etree.QName(index).localname == "sitemapindex"
-    assert locs(index) == [f"{API}/sitemaps/2026-11.xml", f"{API}/sitemaps/2020-03.xml", f"{API}/sitemaps/2020-01.xml"]
+    assert locs(index) == [f"{API}/sitemaps/2029-11.xml", f"{API}/sitemaps/2020-03.xml", f"{API}/sitemaps/2020-01.xml"]
     assert feed.calls == [f"list_index:{FEED_INDEX}"] * 5  # the first page, one Query per month, one that finds none
     listed: list[str] = []
     for month in locs(index):
@@ -155,7 +155,7 @@ def test_the_news_sitemap_lists_the_last_48_hours_with_the_news_tags() -> None:
     assert first is not None
     assert first.findtext("n:publication/n:name", namespaces=NS) == "Pressroom"
     assert first.findtext("n:publication/n:language", namespaces=NS) == "en"
-    assert first.findtext("n:publication_date", namespaces=NS) == "2026-11-02T12:00:00Z"
+    assert first.findtext("n:publication_date", namespaces=NS) == "2029-11-02T12:00:00Z"
     assert first.findtext("n:title", namespaces=NS) == 'Tom & Jerry <b>"live"</b>'
 
 
