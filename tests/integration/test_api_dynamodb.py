@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -20,21 +19,10 @@ from tests.conftest import Resources
 from tests.fakes_api import rest_event
 from tests.helpers import article, notification, put_article, s3_record, sqs_event
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_roots")]
 BASE = NOW - timedelta(days=60)
 HOSTILE_TITLE = "Tom & Jerry <script>alert(1)</script> ]]> 🎉 שלום עולם"
 HOSTILE_BODY = "Tom & Jerry wrote <script>alert(1)</script> and ]]> with 🎉 and שלום עולם in it.\n\nA second paragraph."
-
-
-@pytest.fixture(autouse=True)
-def fresh_roots(resources: Resources, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("PUBLIC_BASE_URL", "CORS_ALLOW_ORIGINS", "CURSOR_SECRET"):
-        monkeypatch.delenv(name, raising=False)
-    api.default_root.cache_clear()
-    ingest.ingest_service.cache_clear()
-    yield
-    api.default_root.cache_clear()
-    ingest.ingest_service.cache_clear()
 
 
 def publish(resources: Resources, lambda_context: Any, key: str, title: str, **fields: Any) -> None:

@@ -5,7 +5,6 @@ a lower time bound) - with only Query and GetItem."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,19 +21,8 @@ from tests.conftest import Resources
 from tests.fakes_api import make_article, rest_event
 from tests.helpers import article, notification, put_article, sqs_event
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_roots")]
 BASE = NOW - timedelta(hours=30)
-
-
-@pytest.fixture(autouse=True)
-def fresh_roots(resources: Resources, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("PUBLIC_BASE_URL", "CORS_ALLOW_ORIGINS", "CURSOR_SECRET"):
-        monkeypatch.delenv(name, raising=False)
-    api.default_root.cache_clear()
-    ingest.ingest_service.cache_clear()
-    yield
-    api.default_root.cache_clear()
-    ingest.ingest_service.cache_clear()
 
 
 def publish(resources: Resources, lambda_context: Any, key: str, title: str, **fields: Any) -> None:
