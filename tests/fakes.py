@@ -37,6 +37,7 @@ from pressroom.ports import (
     ConcurrentChange,
     IndexHit,
     IndexPage,
+    LifeVersion,
     ObjectGone,
     ObjectTooLarge,
     PendingPromo,
@@ -235,7 +236,7 @@ class InMemoryFeed:
             slug_at = len(actions)
             lock = {"article_id": article.id}
             actions.append(_Put((f"SLUG#{article.slug}", "SLUG"), lock, _free_or_owned_by(article.id)))
-        if old is None or old.source_key != write.source_key:
+        if old is None or old.source_key != write.source_key or (old.stored.deleted and not write.deleted_at):
             actions.append(_Put((f"SRC#{write.source_key}", "SRC"), {"article_id": article.id}))
         summary = article.summary_view().model_dump_json(exclude={"url"})
         for key in sorted(new_index):
@@ -433,6 +434,12 @@ class InMemoryBucket:
     def current_etag(self, key: str) -> str | None:
         current = self.current(key)
         return current.etag if current else None
+
+    def life(self, key: str) -> list[LifeVersion]:
+        versions = self.versions.get(key, [])
+        markers = [n for n, v in enumerate(versions) if v.is_delete_marker]
+        start = markers[-1] + 1 if markers else 0
+        return [LifeVersion(v.version_id, v.etag) for v in versions[start:]]
 
     def write_rejection(self, key: str, report: Mapping[str, object]) -> str:
         report_key = rejection_key(key)

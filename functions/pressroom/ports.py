@@ -192,6 +192,15 @@ class SourceObject:
     version_id: str | None = None
 
 
+@dataclass(frozen=True)
+class LifeVersion:
+    """One version of a key's current life (see ``ArticleSource.life``); ``version_id`` None on an unversioned
+    bucket."""
+
+    version_id: str | None
+    etag: str
+
+
 class ObjectGone(Exception):
     """The object was deleted before the event was processed."""
 
@@ -218,6 +227,12 @@ class ArticleSource(Protocol):
 
     def current_etag(self, key: str) -> str | None:
         """The ETag of S3's current object at ``key`` (one HeadObject), or None if there is none."""
+        ...
+
+    def life(self, key: str) -> list[LifeVersion]:
+        """The versions of ``key`` since its latest deletion (its delete marker), oldest first, S3's current object
+        last; empty when the key is deleted or was never written (one ListObjectVersions, read only when events
+        arrive out of order or the key came back after a deletion)."""
         ...
 
     def read_rejection(self, key: str) -> dict[str, Any] | None:

@@ -59,7 +59,7 @@ def prepare(data: bytes, key: str, *, uploaded_at: datetime) -> Prepared:
 
 def enrich(upload: ArticleUpload, *, uploaded_at: datetime) -> Prepared:
     """``prepare`` for an upload parsed already (the pipeline parses first, to skip duplicates before enriching)."""
-    _check_times(upload, uploaded_at)
+    check_times(upload, uploaded_at)
     try:
         clean = clean_body(upload.body)
         tags = extract_tags(upload.title, clean.text, upload.tags, blocked=clean.footer_names)
@@ -74,7 +74,8 @@ def enrich(upload: ArticleUpload, *, uploaded_at: datetime) -> Prepared:
     return prepared
 
 
-def _check_times(upload: ArticleUpload, uploaded_at: datetime) -> None:
+def check_times(upload: ArticleUpload, uploaded_at: datetime) -> None:
+    """Reject times too far ahead of the upload (its S3 ``LastModified``): the first check of ``enrich``."""
     errors = []
     if upload.updated_at and upload.updated_at > uploaded_at + MAX_CLOCK_SKEW:
         errors.append(

@@ -185,7 +185,7 @@ class DynamoDBFeed:
                     }
                 }
             )
-        if old is None or old.source_key != write.source_key:
+        if old is None or old.source_key != write.source_key or (old.stored.deleted and not write.deleted_at):
             item = {"pk": _s(f"SRC#{write.source_key}"), "sk": _s("SRC"), "article_id": _s(article.id)}
             actions.append({"Put": {"TableName": self.table_name, "Item": item}})
         summary_doc = article.summary_view().model_dump_json(exclude={"url"})
