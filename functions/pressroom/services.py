@@ -30,15 +30,18 @@ from pressroom.ports import (
     FeedStore,
     IndexHit,
     NoEvents,
+    NoRegistry,
     ObjectGone,
     ObjectTooLarge,
     SlugTaken,
     SourceObject,
+    TagRegistry,
     author_index,
     section_index,
     tag_index,
 )
-from pressroom.preparing import ENRICHMENT_VERSION, build_article, enrich
+from pressroom.preparing import ENRICHMENT_VERSION, build_article, enrich, enrichment_with
+from pressroom.registry import learnable
 from pressroom.relating import COMPUTED_LIMIT, match_headline, rank_related, tag_weights
 from pressroom.text import slugify
 from pressroom.versions import Order, Version
@@ -93,6 +96,7 @@ class Ingest:
     base_url: str = ""
     enrichment: str = ENRICHMENT_VERSION
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    registry: TagRegistry = field(default_factory=NoRegistry)
 
     def handle(self, record: S3EventRecord) -> Result:
         """Process one S3 event record. Bad input ends in a rejection report; transient AWS errors propagate."""
@@ -158,8 +162,10 @@ class Ingest:
         refusal = self._refusal(current, offer)
         if refusal is not None:
             return refusal
+        rules = self.registry.rules()
+        enrichment = enrichment_with(self.enrichment, rules)
         try:
-            prepared = enrich(upload, uploaded_at=obj.last_modified)
+            prepared = enrich(upload, uploaded_at=obj.last_modified, rules=rules)
         except UploadRejected as e:
             return self.reject(obj.key, obj.etag, e) if offer.current else _superseded(obj)
         indexed = upload.status == "published"
@@ -182,7 +188,7 @@ class Ingest:
                 version=str(offer.version),
                 source_key=obj.key,
                 base_url=self.base_url,
-                enrichment=self.enrichment,
+                enrichment=enrichment,
             )
             write = ArticleWrite(
                 article=article,
@@ -194,7 +200,7 @@ class Ingest:
                 old=current,
                 pending_promos=pending,
                 event=event,
-                enrichment=self.enrichment,
+                enrichment=enrichment,
             )
             try:
                 self.store.save(write)
@@ -209,6 +215,8 @@ class Ingest:
                 return self.reject(obj.key, obj.etag, error) if offer.current else _superseded(obj)
             self._send(article.id, event)
             self._clear_if_current(offer)
+            if indexed:
+                self.registry.learn(learnable(article.tags, at=self.clock()))
             if indexed and article.published_at <= self.clock():
                 self._resolve_earlier_promos(article)
             outcome = {"published": Outcome.PUBLISHED, "draft": Outcome.STORED_DRAFT}.get(
@@ -239,7 +247,10 @@ class Ingest:
         if order is Order.UNDECIDED:
             order = Order.NEWER if self.source.current_etag(key) == offer.obj.etag else Order.OLDER
         if order is Order.SAME:
-            if offer.reindex == "all" or (offer.reindex == "stale" and current.enrichment != self.enrichment):
+            if offer.reindex == "all" or (
+                offer.reindex == "stale"
+                and current.enrichment != enrichment_with(self.enrichment, self.registry.rules())
+            ):
                 return None
             self._send(article_id, self.store.pending_event(article_id))
             self._clear_if_current(offer)
