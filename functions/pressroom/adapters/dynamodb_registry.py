@@ -66,15 +66,18 @@ def _known(item: dict[str, Any]) -> KnownTag:
 
 class DynamoDBRegistry:
     """The tag registry (``TagRegistry``) in the feed table. The rules read last are kept in memory and read again
-    only when ``HEAD`` names a newer version."""
+    only when ``HEAD`` names another version. ``consistent``: ``HEAD`` is read with a strongly consistent read (1
+    read unit), as ingest needs so that a reindex right after an edit applies it; the read API can do with an
+    eventually consistent one (0.5)."""
 
-    def __init__(self, table_name: str, *, client: DynamoDBClient | None = None) -> None:
+    def __init__(self, table_name: str, *, client: DynamoDBClient | None = None, consistent: bool = True) -> None:
         self.table_name = table_name
         self._client = client or boto3.client("dynamodb")
+        self._consistent = consistent
         self._rules: TagRules = NO_RULES
 
     def rules(self) -> TagRules:
-        head = self._get(HEAD_SK, consistent=True)
+        head = self._get(HEAD_SK, consistent=self._consistent)
         version = int(head["version"]["N"]) if head else 0
         if version != self._rules.version:
             item = self._get(RULES_SK, consistent=True)
