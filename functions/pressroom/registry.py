@@ -6,9 +6,9 @@ Two kinds of facts, each with one writer:
 
 - *known tags* (:class:`KnownTag`): what publishing has seen of a slug, the first time: its name, kind and
   provenance, and when. Ingest records a tag only while its slug is unknown and never rewrites one.
-- *rules* (:class:`TagRules`): what editors decided (``pressroom tags rename|merge|kind|block``): aliases (an alias
-  slug resolves to its canonical tag; merges and renames are kept as aliases, so old slugs keep working), display
-  names, kinds, blocked tags. One versioned document: every edit is the next ``version``, and that version is part
+- *rules* (:class:`TagRules`): what editors decided (``pressroom tags rename|merge|unmerge|kind|block``): aliases
+  (an alias slug resolves to its canonical tag; merges and renames are kept as aliases, so old slugs keep working),
+  display names, kinds, blocked tags. One versioned document: every edit makes a higher ``version``, which is part
   of the enrichment version of each article enriched with it, so ``pressroom reindex --only-stale`` redoes the
   articles enriched under older rules.
 
@@ -185,6 +185,12 @@ class TagRules:
         names[new] = self.names.get(new) or _display_name(target_name)
         kinds = {k: v for k, v in self.kinds.items() if k != old}
         return self._next(aliases=aliases, names=names, kinds=kinds, blocked=self.blocked - {old})
+
+    def unmerge(self, alias: str) -> TagRules:
+        """``alias`` is a tag of its own again (its canonical tag and other aliases stay as they are)."""
+        if alias not in self.aliases:
+            raise RegistryError(f"{alias} is no alias of another tag")
+        return self._next(aliases={k: v for k, v in self.aliases.items() if k != alias})
 
     def set_kind(self, slug: str, kind: str | None) -> TagRules:
         """The canonical tag of ``slug`` has the kind ``kind`` on every article (None: the extractor's again)."""

@@ -654,6 +654,22 @@ def tags_merge(
     _edited(edit, output)
 
 
+@tags.command("unmerge")
+@click.argument("alias")
+@aws_options
+@output_option
+def tags_unmerge(
+    alias: str, stack_name: str, endpoint_url: str | None, region: str | None, profile: str | None, output: str
+) -> None:
+    """Make ALIAS (a tag merged into another, or an old slug of a renamed tag) a tag of its own again."""
+    from pressroom_stack import tags as registry_tags
+
+    with _errors():
+        registry, _ = _registry(stack_name, endpoint_url, region, profile)
+        edit = registry_tags.unmerge(registry, alias)
+    _edited(edit, output)
+
+
 @tags.command("kind")
 @click.argument("tag")
 @click.argument("kind", type=click.Choice([*TAG_KINDS, "auto"]))

@@ -132,6 +132,16 @@ def merge(registry: TagRegistry, sources: Sequence[str], into: str) -> Edit:
     return _edit(registry, change, tag_slug(into))
 
 
+def unmerge(registry: TagRegistry, alias: str) -> Edit:
+    """Make the alias ``alias`` a tag of its own again."""
+    slug = tag_slug(alias)
+
+    def change(rules: TagRules) -> tuple[TagRules, str]:
+        return rules.unmerge(slug), f"{slug} is no longer an alias of {rules.canonical(slug)}"
+
+    return _edit(registry, change, slug)
+
+
 def set_kind(registry: TagRegistry, name_or_slug: str, kind: str | None) -> Edit:
     """Give the tag ``kind`` on every article (None: the extractor's kind again)."""
 

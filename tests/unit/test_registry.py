@@ -188,6 +188,16 @@ def test_blocking_an_alias_is_refused_and_unblocking_restores() -> None:
     assert blocked.blocked == {"weather"} and blocked.unblock("weather").blocked == frozenset()
 
 
+def test_unmerging_makes_an_alias_its_own_tag_again() -> None:
+    rules = TagRules().merge("saldana", "zoe-saldana", target_name="Zoë Saldaña")
+    rules = rules.merge("zs", "zoe-saldana", target_name="")
+    undone = rules.unmerge("saldana")
+    assert undone.aliases == {"zs": "zoe-saldana"} and undone.version == rules.version + 1
+    assert [t.slug for t in undone.apply([tag("Saldana")], limit=12)] == ["saldana"]
+    with pytest.raises(RegistryError, match="no alias"):
+        undone.unmerge("saldana")
+
+
 def test_an_edit_that_changes_nothing_keeps_the_version() -> None:
     rules = TagRules().block("weather")
     assert rules.block("weather") is rules
@@ -202,7 +212,7 @@ def test_the_stored_form_round_trips() -> None:
 
 EDITS = st.lists(
     st.tuples(
-        st.sampled_from(["merge", "rename", "kind", "block", "unblock"]),
+        st.sampled_from(["merge", "rename", "unmerge", "kind", "block", "unblock"]),
         st.sampled_from(["a", "b", "c", "d", "e"]),
         st.sampled_from(["a", "b", "c", "d", "e"]),
     ),
@@ -220,6 +230,8 @@ def test_any_sequence_of_edits_keeps_the_invariants(edits: list[tuple[str, str, 
                 rules = rules.merge(one, other, target_name=other.upper())
             elif edit == "rename":
                 rules = rules.rename(one, other.upper(), exists=never)
+            elif edit == "unmerge":
+                rules = rules.unmerge(one)
             elif edit == "kind":
                 rules = rules.set_kind(one, "person")
             elif edit == "block":

@@ -64,6 +64,9 @@ def test_a_merge_is_saved_once_and_reindex_applies_it_to_the_stored_articles(wor
     assert world.feed_ids(tag_index("portmere")) == ["two", "one"]
     with pytest.raises(RegistryError, match="one tag already"):
         registry_tags.merge(world.registry, ["festivals"], "portmere")
+    undone = registry_tags.unmerge(world.registry, "Festivals")
+    assert (undone.message, undone.version) == ("festivals is no longer an alias of portmere", 2)
+    assert undone.tag is not None and undone.tag.slug == "festivals"
 
 
 def test_merging_into_an_unknown_tag_is_refused_but_an_unknown_source_becomes_an_alias(world: FakeWorld) -> None:
@@ -127,7 +130,7 @@ def test_the_cli_offers_exactly_the_tag_kinds_and_auto() -> None:
     assert result.exit_code == 2 and "auto" in result.output
     assert CliRunner().invoke(cli.main, ["tags", "merge", "only-one"]).exit_code == 2
     listed = CliRunner().invoke(cli.main, ["tags", "--help"]).output
-    assert all(command in listed for command in ("list", "show", "rename", "merge", "kind", "block"))
+    assert all(command in listed for command in ("list", "show", "rename", "merge", "unmerge", "kind", "block"))
 
 
 def test_line_shows_kind_block_and_aliases(world: FakeWorld) -> None:
