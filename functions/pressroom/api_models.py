@@ -54,7 +54,15 @@ class ArticleSummaryOut(_Out):
                     "language": "en",
                     "word_count": 412,
                     "reading_time_minutes": 2,
-                    "tags": [{"name": "Portmere", "slug": "portmere", "kind": "place", "score": 0.9}],
+                    "tags": [
+                        {
+                            "name": "Portmere",
+                            "slug": "portmere",
+                            "kind": "place",
+                            "score": 0.9,
+                            "provenance": "extracted",
+                        }
+                    ],
                     "image": None,
                 }
             ]

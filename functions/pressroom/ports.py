@@ -3,13 +3,14 @@ tests use the hand-written fakes in ``tests/fakes.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from pressroom.models import Article, ArticleSummary
 from pressroom.notices import ArticleEvent
+from pressroom.registry import NO_RULES, KnownTag, TagRules
 
 FEED_INDEX = "FEED"
 
@@ -246,3 +247,59 @@ class ArticleSource(Protocol):
     def clear_rejection(self, key: str) -> None:
         """Remove the report of ``key``, if any: it no longer describes a current problem."""
         ...
+
+
+# ---------------------------------------------------------------- the tag registry
+
+
+class RegistryChanged(Exception):
+    """Another edit of the tag rules was saved since they were read: read them again and redo the edit."""
+
+
+class TagRulesSource(Protocol):
+    """Where the current tag rules are read (the read API needs no more)."""
+
+    def rules(self) -> TagRules:
+        """The newest saved rules (``TagRules()``, version 0, when none were ever saved)."""
+        ...
+
+
+class TagRegistry(TagRulesSource, Protocol):
+    """The newsroom's tag registry: the known tags and the versioned rules (``pressroom.registry``)."""
+
+    def learn(self, tags: Sequence[KnownTag]) -> int:
+        """Record each of ``tags`` whose slug is not known yet; a known tag is never overwritten, not even by a
+        concurrent ``learn``. Returns how many were recorded."""
+        ...
+
+    def known(self, slugs: Sequence[str]) -> dict[str, KnownTag]:
+        """The known tags among ``slugs`` (at most 100), by slug."""
+        ...
+
+    def known_tags(self) -> Iterator[KnownTag]:
+        """Every known tag, by slug."""
+        ...
+
+    def save_rules(self, rules: TagRules, *, expected_version: int) -> None:
+        """Store ``rules`` (edited from version ``expected_version``, so of a higher version) as the newest, only if
+        the newest stored is still ``expected_version``; raises ``RegistryChanged`` otherwise (nothing is written)."""
+        ...
+
+
+class NoRegistry:
+    """A ``TagRegistry`` with no rules that remembers nothing: for tools and tests without a registry."""
+
+    def rules(self) -> TagRules:
+        return NO_RULES
+
+    def learn(self, tags: Sequence[KnownTag]) -> int:
+        return 0
+
+    def known(self, slugs: Sequence[str]) -> dict[str, KnownTag]:
+        return {}
+
+    def known_tags(self) -> Iterator[KnownTag]:
+        return iter(())
+
+    def save_rules(self, rules: TagRules, *, expected_version: int) -> None:
+        raise RegistryChanged("this registry keeps no rules")

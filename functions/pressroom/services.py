@@ -36,15 +36,18 @@ from pressroom.ports import (
     IndexHit,
     LifeVersion,
     NoEvents,
+    NoRegistry,
     ObjectGone,
     ObjectTooLarge,
     SlugTaken,
     SourceObject,
+    TagRegistry,
     author_index,
     section_index,
     tag_index,
 )
-from pressroom.preparing import ENRICHMENT_VERSION, build_article, check_times, enrich
+from pressroom.preparing import ENRICHMENT_VERSION, build_article, check_times, enrich, enrichment_with
+from pressroom.registry import learnable
 from pressroom.relating import COMPUTED_LIMIT, match_headline, rank_related, tag_weights
 from pressroom.text import slugify
 from pressroom.versions import Order, Version
@@ -99,6 +102,7 @@ class Ingest:
     base_url: str = ""
     enrichment: str = ENRICHMENT_VERSION
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    registry: TagRegistry = field(default_factory=NoRegistry)
 
     def handle(self, record: S3EventRecord) -> Result:
         """Process one S3 event record. Bad input ends in a rejection report; transient AWS errors propagate."""
@@ -212,8 +216,10 @@ class Ingest:
         refusal = self._first_checks(current, offer)
         if refusal is not None:
             return refusal
+        rules = self.registry.rules()
+        enrichment = enrichment_with(self.enrichment, rules)
         try:
-            prepared = enrich(upload, uploaded_at=obj.last_modified)
+            prepared = enrich(upload, uploaded_at=obj.last_modified, rules=rules)
         except UploadRejected as e:
             return self.reject(obj.key, obj.etag, e) if offer.current else _superseded(obj)
         indexed = upload.status == "published"
@@ -236,7 +242,7 @@ class Ingest:
                 version=str(offer.version),
                 source_key=obj.key,
                 base_url=self.base_url,
-                enrichment=self.enrichment,
+                enrichment=enrichment,
             )
             write = ArticleWrite(
                 article=article,
@@ -248,7 +254,7 @@ class Ingest:
                 old=current,
                 pending_promos=pending,
                 event=event,
-                enrichment=self.enrichment,
+                enrichment=enrichment,
             )
             try:
                 self.store.save(write)
@@ -263,6 +269,8 @@ class Ingest:
                 return self.reject(obj.key, obj.etag, error) if offer.current else _superseded(obj)
             self._send(article.id, event)
             self._clear_if_current(offer)
+            if indexed:
+                self.registry.learn(learnable(article.tags, at=self.clock()))
             if indexed and article.published_at <= self.clock():
                 self._resolve_earlier_promos(article)
             outcome = {"published": Outcome.PUBLISHED, "draft": Outcome.STORED_DRAFT}.get(
@@ -304,7 +312,10 @@ class Ingest:
         stored = Version.parse(current.stored.version)
         order = self._order(offer, stored)
         if order is Order.SAME:
-            if offer.reindex == "all" or (offer.reindex == "stale" and current.enrichment != self.enrichment):
+            if offer.reindex == "all" or (
+                offer.reindex == "stale"
+                and current.enrichment != enrichment_with(self.enrichment, self.registry.rules())
+            ):
                 return None
             self._send(article_id, self.store.pending_event(article_id))
             self._clear_if_current(offer)

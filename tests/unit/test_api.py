@@ -97,7 +97,9 @@ def test_articles_are_listed_newest_first_with_default_limit_20(client: Client) 
     assert "body" not in item and "related" not in item
     assert set(item) >= {"id", "slug", "url", "title", "summary", "published_at", "updated_at", "author", "section",
                          "language", "word_count", "reading_time_minutes", "tags"}  # fmt: skip
-    assert item["tags"] == [{"name": "Portmere", "slug": "portmere", "kind": "place", "score": 0.9}]
+    assert item["tags"] == [
+        {"name": "Portmere", "slug": "portmere", "kind": "place", "score": 0.9, "provenance": "extracted"}
+    ]
 
 
 def test_paging_returns_every_article_once_in_order(client: Client) -> None:

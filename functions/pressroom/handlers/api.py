@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools.event_handler.api_gateway import CORSConfig, Response, Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -56,7 +56,7 @@ from pressroom.cursor import MAX_CURSOR_CHARS, CursorCodec, InvalidCursor, fallb
 from pressroom.links import FEED_FORMATS, FEED_TYPES, FRONT, Listing, ListingKind
 from pressroom.models import MAX_YEAR, MIN_YEAR
 from pressroom.observability import logger, metrics, tracer
-from pressroom.ports import FeedReader
+from pressroom.ports import FeedReader, TagRulesSource
 from pressroom.reading import (
     DEFAULT_LIMIT,
     MAX_FILTER_CHARS,
@@ -66,11 +66,10 @@ from pressroom.reading import (
     InvalidFilter,
     Page,
     ReadService,
+    TagMoved,
     UnknownName,
-    list_index_for,
     listing_for,
     named,
-    tag_route_index,
     utc_now,
 )
 from pressroom.sitemaps import NoSuchSitemap
@@ -159,9 +158,11 @@ def build_root(
     *,
     clock: Callable[[], datetime] = utc_now,
     sitemap_max_urls: int | None = None,
+    tags: TagRulesSource | None = None,
 ) -> ApiRoot:
-    """The API's composition root over any ``FeedReader``; ``sitemap_max_urls`` overrides how many URLs one sitemap
-    lists before ``/sitemap.xml`` becomes an index (default: :func:`pressroom.sitemaps.capacity`)."""
+    """The API's composition root over any ``FeedReader`` (and the tag registry's rules, for merged tags);
+    ``sitemap_max_urls`` overrides how many URLs one sitemap lists before ``/sitemap.xml`` becomes an index
+    (default: :func:`pressroom.sitemaps.capacity`)."""
     secret = settings.cursor_secret.encode() if settings.cursor_secret else fallback_secret(settings.table_name)
     origins = _origins(settings.cors_allow_origins)
     app = ReadApiResolver(cors=_cors(origins), enable_validation=True)
@@ -169,7 +170,7 @@ def build_root(
     app.use([conditional_get])
     app.configure_openapi(title=API_TITLE, version=API_VERSION, description=API_DESCRIPTION)
     return ApiRoot(
-        reading=ReadService(reader, CursorCodec(secret), clock=clock),
+        reading=ReadService(reader, CursorCodec(secret), clock=clock, tags=tags),
         app=app,
         public_base_url=settings.public_base_url.strip().rstrip("/"),
         vary_origin="*" not in origins,
@@ -181,9 +182,11 @@ def build_root(
 def default_root() -> ApiRoot:
     """The production root: settings from the environment, the DynamoDB feed table (first call only)."""
     from pressroom.adapters.dynamodb_feed import DynamoDBFeed
+    from pressroom.adapters.dynamodb_registry import DynamoDBRegistry
 
     settings = ApiSettings.from_env()
-    return build_root(DynamoDBFeed(settings.table_name), settings)
+    tags = DynamoDBRegistry(settings.table_name, consistent=False)
+    return build_root(DynamoDBFeed(settings.table_name), settings, tags=tags)
 
 
 _root: ContextVar[ApiRoot] = ContextVar("pressroom_api_root")
@@ -276,6 +279,9 @@ _ERROR_DOCS = {
     410: "The article was withdrawn (`gone`)",
 }
 _SEE_OTHER = "`Accept` prefers `text/html`: `Location` is the reader page with the same content"
+_TAG_MOVED: dict[int, OpenAPIResponse] = {
+    301: {"description": "The tag was merged into another or renamed: `Location` is the canonical tag's"}
+}
 
 
 def _json_doc(model: type, *errors: int) -> dict[int, OpenAPIResponse]:
@@ -342,7 +348,7 @@ def list_articles(
     tag: Annotated[str | None, _TAG] = None,
     section: Annotated[str | None, _SECTION] = None,
 ) -> Response[str]:
-    index = list_index_for(tag=tag or None, section=section or None)
+    index = _root.get().reading.index_for(tag=tag or None, section=section or None)
     listing = Listing("tag", slugify(tag)) if tag else Listing("section", slugify(section)) if section else FRONT
     if listing.kind == "front" or listing.slug:
         redirect = _html_instead(listing, cursor)
@@ -365,15 +371,15 @@ def get_article(slug: str) -> Response[str]:
     "/tags/<tag>/articles",
     tags=["articles"],
     summary="Published articles with a tag, newest first",
-    responses=_json_doc(ArticleList, 400, 404),
+    responses=_json_doc(ArticleList, 400, 404) | _TAG_MOVED,
 )
 def list_tag_articles(
     tag: str,
     limit: Annotated[int, _LIMIT] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, _CURSOR] = None,
 ) -> Response[str]:
-    index = tag_route_index(tag)
-    return _html_instead(listing_for("tag", tag), cursor) or _list(index, limit, cursor)
+    listing = _root.get().reading.tag_listing(tag)
+    return _html_instead(listing, cursor) or _list(listing.index, limit, cursor)
 
 
 # ---------------------------------------------------------------------------------------------- pages for readers
@@ -404,9 +410,11 @@ def article_page(slug: str) -> Response[str]:
     return _html(render_article(_site(), _root.get().reading.get_article(slug)), ARTICLE_CACHE)
 
 
-@router.get("/tags/<tag>", tags=["pages"], summary="A tag's articles", responses=_page_doc("HTML", 400, 404))
+@router.get(
+    "/tags/<tag>", tags=["pages"], summary="A tag's articles", responses=_page_doc("HTML", 400, 404) | _TAG_MOVED
+)
 def tag_page(tag: str, cursor: Annotated[str | None, _PAGE_CURSOR] = None) -> Response[str]:
-    return _listing_page(listing_for("tag", tag), cursor)
+    return _listing_page(_root.get().reading.tag_listing(tag), cursor)
 
 
 @router.get(
@@ -460,7 +468,7 @@ def _front_feed(fmt: str) -> Callable[[], Response[str]]:
 
 def _tag_feed(fmt: str) -> Callable[[str], Response[str]]:
     def tag_feed(tag: str) -> Response[str]:
-        return _feed(fmt, listing_for("tag", tag))
+        return _feed(fmt, _root.get().reading.tag_listing(tag))
 
     return tag_feed
 
@@ -492,7 +500,7 @@ for _kind, _prefix, _factory in _LISTING_FEEDS:
             f"{_prefix}/{_fmt}",
             tags=["feeds"],
             summary=f"{_FEED_SUMMARIES[_fmt]} of a {_kind}",
-            responses=_feed_doc(_fmt, 404),
+            responses=_feed_doc(_fmt, 404) | (_TAG_MOVED if _kind == "tag" else {}),
         )(_factory(_fmt))
 
 
@@ -648,6 +656,16 @@ def _bad_filter(error: InvalidFilter) -> Response[Any]:
 @router.exception_handler([ArticleNotFound, UnknownName, NoSuchSitemap])
 def _not_found(error: LookupError) -> Response[Any]:
     return _error(404, "not_found", str(error))
+
+
+@router.exception_handler(TagMoved)
+def _tag_moved(moved: TagMoved) -> Response[Any]:
+    """``301`` to the same route of the canonical tag, with the same query."""
+    event = router.current_event
+    rest = "".join(f"/{part}" for part in (event.path or "").split("/")[3:])
+    query = urlencode(event.query_string_parameters or {})
+    location = f"{_api_url()}{moved.listing.path}{rest}" + (f"?{query}" if query else "")
+    return Response(status_code=301, body="", headers={"Location": location, "Cache-Control": LIST_CACHE, **_vary()})
 
 
 @router.exception_handler(ArticleGone)
