@@ -218,7 +218,7 @@ def evaluate(
             started = time.perf_counter()
             tags = extract_tags(article["title"], clean.text, blocked=clean.footer_names)
             timings.append((time.perf_counter() - started) * 1000)
-        predicted = [(tag.slug, tag.kind) for tag in tags[:top]]
+        predicted: list[tuple[str, str]] = [(tag.slug, tag.kind) for tag in tags[:top]]
         expected = article["expected_tags"]
         for name, kinds in [("overall", None), *GROUPS.items()]:
             chosen_p = [p for p in predicted if kinds is None or p[1] in kinds]
