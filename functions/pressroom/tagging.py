@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
+from pathlib import Path
 from typing import NamedTuple
 
 from pressroom.models import MAX_TAGS, Tag, TagKind
@@ -206,6 +207,35 @@ salt lake city|honolulu|anchorage|hollywood|brooklyn|manhattan|wembley|silicon v
 GAZETTEER = frozenset(name.strip() for name in _GAZETTEER_TEXT.replace("\n", "").split("|") if name.strip())
 _CITIES_TEXT = _GAZETTEER_TEXT[_GAZETTEER_TEXT.index("\nlondon|") :]
 CITIES = frozenset(name.strip() for name in _CITIES_TEXT.replace("\n", "").split("|") if name.strip())
+_DATA = Path(__file__).resolve().parent / "tagging_data"
+
+
+class _Lexicon:
+    """The word lists of ``tagging_data/`` (built by ``bench/build_tagging_data.py``), read on first use so that
+    importing the tagger stays cheap: given names (Faker's person providers) and cities of 100,000 people or more
+    (GeoNames), folded and lower-cased, without English words."""
+
+    @staticmethod
+    def _read(name: str) -> frozenset[str]:
+        try:
+            return frozenset(line for line in (_DATA / name).read_text(encoding="utf-8").splitlines() if line)
+        except OSError:
+            return frozenset()
+
+    @cached_property
+    def first_names(self) -> frozenset[str]:
+        return self._read("first_names.txt")
+
+    @cached_property
+    def cities(self) -> frozenset[str]:
+        return CITIES | self._read("cities.txt")
+
+    @cached_property
+    def places(self) -> frozenset[str]:
+        return GAZETTEER | self.cities
+
+
+_LEXICON = _Lexicon()
 
 TOPICS: dict[str, tuple[str, ...]] = {
     "Elections": ("election", "elections", "vote", "votes", "voters", "ballot", "polls", "turnout", "campaign"),
@@ -236,6 +266,8 @@ MIN_PLACE_SCORE = 0.15
 _ABBREVIATIONS = r"(?:Mr|Mrs|Ms|Dr|St|Prof|Gen|Gov|Sen|Rep|Inc|Ltd|Corp|Co|Jr|Sr|Mt|Ft)\.|(?:[A-Z]\.){2,}"
 _TOKEN = re.compile(rf"{_ABBREVIATIONS}|[^\W_]+s['’](?![^\W_])|[^\W_][^\W_]*(?:[-'’.][^\W_]+)*|&|[^\w\s]")
 _DOTTED = re.compile(r"(?:[A-Z]\.){2,}")
+_INITIAL = re.compile(r"[A-Z]\.")
+_NOT_INITIALS = frozenset("AI")
 _DATELINE = re.compile(
     r"^((?:[A-Z][A-Z.'’-]+ ?){1,4})((?:, [A-Z][\w.]+(?: [A-Z][\w.]+)?)?) ?(?:\([^()]{1,40}\))? ?[—–-]+ "
 )
@@ -264,6 +296,9 @@ _DESCRIPTORS = _words("rival insurer lender carmaker retailer broker regulator s
     ORG_CUES - ORG_SUFFIXES - ORG_HEADS
 )
 _PLURAL_ROLES = ("ers", "ists", "ians", "ants", "ents", "ors")
+_ORG_AFTER = _words("shares stock inc ltd plc")
+_SAID = _words("said says")
+_IT = _words("it its")
 _HOLIDAYS = _words("christmas easter hanukkah diwali ramadan thanksgiving halloween passover")
 _NAME_GOES_ON = ORG_SUFFIXES | EVENT_HEADS
 _ORG_NOT_PLACE_SUFFIXES = ORG_SUFFIXES - PLACE_SUFFIXES
@@ -284,6 +319,7 @@ class _Mention:
     quoted: bool = False
     shouting: bool = False
     table: bool = False
+    after2: str = ""
 
 
 @dataclass
@@ -305,6 +341,9 @@ class _Candidate:
     mentions: int = 0
     in_tables: int = 0
     article_cue: int = 0
+    surname_use: int = 0
+    brand_use: int = 0
+    initial_mentions: int = 0
     kind: TagKind = "topic"
 
     @cached_property
@@ -454,7 +493,8 @@ def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention], *, table
     before = ""
     previous = ""
     for index, token in enumerate(tokens):
-        word = token[:-1] if token.endswith(".") and len(token) > 1 and not _DOTTED.fullmatch(token) else token
+        dotted = _DOTTED.fullmatch(token) or _INITIAL.fullmatch(token)
+        word = token[:-1] if token.endswith(".") and len(token) > 1 and not dotted else token
         if _is_cap(word):
             if not run:
                 run_initial, before = previous == "" or previous in _SENTENCE_END, _prev_word(tokens, index)
@@ -467,12 +507,13 @@ def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention], *, table
         ):
             run.append(word)
         elif run:
-            _emit(run, paragraph, run_initial, before, word.lower(), mentions, table)
+            after2 = tokens[index + 1].lower() if index + 1 < len(tokens) else ""
+            _emit(run, paragraph, run_initial, before, (word.lower(), after2), mentions, table)
             run = []
         if token not in _QUOTE_CHARS:
             previous = token
     if run:
-        _emit(run, paragraph, run_initial, before, "", mentions, table)
+        _emit(run, paragraph, run_initial, before, ("", ""), mentions, table)
 
 
 def _prev_word(tokens: list[str], index: int) -> str:
@@ -497,7 +538,13 @@ def _shout(token: str) -> bool:
 
 
 def _emit(
-    run: list[str], paragraph: int, initial: bool, before: str, after: str, mentions: list[_Mention], table: bool
+    run: list[str],
+    paragraph: int,
+    initial: bool,
+    before: str,
+    after: tuple[str, str],
+    mentions: list[_Mention],
+    table: bool,
 ) -> None:
     """Emit ``run`` as mentions, cut where an all-caps stretch of two or more words (a heading, a table header)
     meets ordinary capitalised words; the all-caps stretches are marked ``shouting``."""
@@ -525,7 +572,8 @@ def _emit(
                     in_title=paragraph < 0,
                     initial=initial and number == 0,
                     before=before if number == 0 else "",
-                    after=after if number == len(merged) - 1 else "",
+                    after=after[0] if number == len(merged) - 1 else "",
+                    after2=after[1] if number == len(merged) - 1 else "",
                     shouting=flag or (paragraph < 0 and all(_shout(t) for t in trimmed if _is_cap(t))),
                     table=table,
                 )
@@ -543,6 +591,19 @@ def _junk(word: str) -> bool:
         or low in _HOLIDAYS
         or (len(low) < 2 and word not in _ONE_LETTER_NAMES)
     )
+
+
+def _is_initial(token: str, table: bool) -> bool:
+    """An initial before a surname: ``R.`` anywhere, ``C`` in a table (``C Okonjo (NGR)``); never ``A`` or ``I``."""
+    if _INITIAL.fullmatch(token):
+        return True
+    return table and len(token) == 1 and token.isupper() and token not in _NOT_INITIALS
+
+
+def _given_name(token: str) -> bool:
+    """A given name (``_Lexicon.first_names``) or an initial (``r.``): the first word of a person's name."""
+    low = token.rstrip(".") if len(token) == 2 and token.endswith(".") else token
+    return len(low) == 1 and low.isalpha() or low in _LEXICON.first_names
 
 
 def _possessive_split(tokens: list[str]) -> list[list[str]]:
@@ -583,7 +644,13 @@ def _refine(mention: _Mention, lowercase: set[str], known: set[str]) -> list[_Me
     if mention.quoted:
         return [mention]
     pieces: list[list[str]] = [[]]
-    for token in mention.tokens:
+    tokens = mention.tokens
+    for index, token in enumerate(tokens):
+        if _is_initial(token, mention.table):
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if _is_cap(following) and not _is_initial(following, mention.table) and _low(following) not in STOPWORDS:
+                pieces[-1].append(token)
+                continue
         if _junk(token):
             pieces.append([])
         else:
@@ -596,7 +663,7 @@ def _refine(mention: _Mention, lowercase: set[str], known: set[str]) -> list[_Me
             initial = mention.initial and number == 0 and part_number == 0
             refined = _strip_front(part, initial, mention, lowercase, known)
             if refined is not None and (number, part_number) != (len(pieces) - 1, len(parts) - 1):
-                refined.after = ""
+                refined.after = refined.after2 = ""
             if refined is not None and len(refined.tokens) <= MAX_NAME_TOKENS:
                 result.append(refined)
     return result
@@ -666,7 +733,8 @@ def _trim_connectors(tokens: list[str]) -> list[str]:
 
 
 def _place_key(key: str) -> bool:
-    return key in GAZETTEER or key.replace(".", "") in GAZETTEER
+    places = _LEXICON.places
+    return key in places or key.replace(".", "") in places
 
 
 def _starts_place(tokens: list[str]) -> bool:
@@ -726,6 +794,7 @@ def _strip_front(
         initial=initial and len(tokens) == 1,
         before=mention.before if tokens[0] == mention.tokens[0] else "",
         after=mention.after,
+        after2=mention.after2,
         title_cue=title_cue,
         shouting=mention.shouting,
         table=mention.table,
@@ -891,7 +960,10 @@ def _observe(candidate: _Candidate, mention: _Mention) -> None:
     candidate.person_cue += int(mention.after in PERSON_VERBS or mention.before in PERSON_VERBS or mention.title_cue)
     candidate.place_cue += int(mention.before in PLACE_CUES or mention.after in PLACE_SUFFIXES)
     candidate.work_cue += int(mention.before in WORK_CUES or mention.after in WORK_AFTER_CUES)
-    candidate.org_cue += int(mention.before in ORG_CUES)
+    legal = _low(mention.tokens[-1]).rstrip(".") in LEGAL_SUFFIXES
+    candidate.org_cue += int(mention.before in ORG_CUES) + 2 * int(legal)
+    candidate.org_cue += int(mention.after in _ORG_AFTER or (mention.after in _SAID and mention.after2 in _IT))
+    candidate.initial_mentions += int(mention.initial)
     candidate.sport_cue += int(
         mention.before in SPORT_ORG_BEFORE or mention.after in SPORT_ORG_AFTER or bool(_SCORE.fullmatch(mention.after))
     )
@@ -928,6 +1000,13 @@ def _merge(by_key: dict[str, _Candidate]) -> None:
         target.first_paragraph = target.first_paragraph or short.first_paragraph
         target.person_cue += short.person_cue
         target.title_cue += short.title_cue
+        target.article_cue += short.article_cue
+        target.sport_cue += short.sport_cue
+        target.org_cue += short.org_cue
+        if target.tokens[-len(short.tokens) :] == short.tokens:
+            target.surname_use += short.mentions
+        elif target.tokens[: len(short.tokens)] == short.tokens:
+            target.brand_use += short.mentions
         short.count = 0
 
 
@@ -935,25 +1014,31 @@ def _abbreviations(full: _Candidate) -> set[tuple[str, ...]]:
     """Every shorter token sequence ``s`` for which ``_abbreviates(s, full)`` may hold (a superset)."""
     f = tuple(full.tokens)
     found: set[tuple[str, ...]] = set()
-    if f[0] in GAZETTEER:
+    places = _LEXICON.places
+    if f[0] in places:
         found.add(f[1:])
     if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
         found.update(f[:length] for length in range(1, len(f)))
         found.add(f[-1:])
-    elif not (len(f) > 4 or any(t in GAZETTEER for t in f)):
+    elif not (len(f) > 4 or any(t in places for t in f)):
         found.update(f[-length:] for length in range(1, len(f)))
         found.add(f[:1])
+        if f[0][:1].isalpha():
+            found.update({(f[0][0], *f[1:]), (f[0][0] + ".", *f[1:])})
     return found
 
 
 def _abbreviates(short: _Candidate, full: _Candidate) -> bool:
     s, f = short.tokens, full.tokens
-    if f[0] in GAZETTEER and f[1:] == s:
+    places = _LEXICON.places
+    if f[0] in places and f[1:] == s:
         return True
     if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
         return (f[: len(s)] == s or s == f[-1:]) and not (len(s) == 1 and s[0] in STOPWORDS)
-    if len(f) > 4 or any(t in GAZETTEER for t in f):
+    if len(f) > 4 or any(t in places for t in f):
         return False
+    if len(s) == len(f) and len(s[0].rstrip(".")) == 1 and len(f[0]) > 2:
+        return f[0].startswith(s[0].rstrip(".")) and s[1:] == f[1:]
     return f[-len(s) :] == s or (len(s) == 1 and f[0] == s[0])
 
 
@@ -961,7 +1046,7 @@ def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read
     tokens = c.tokens
     last, first = tokens[-1], tokens[0]
     if _place_key(c.key):
-        return "organisation" if c.key in CITIES and c.sport_cue > c.place_cue else "place"
+        return "organisation" if c.key in _LEXICON.cities and c.sport_cue > c.place_cue else "place"
     if c.quoted and c.quoted * 2 >= c.reliable:
         return "work"
     if last in EVENT_HEADS or (len(tokens) > 1 and " ".join(tokens[-2:]) == "grand prix"):
@@ -972,9 +1057,13 @@ def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read
         return "organisation"
     if last in PLACE_SUFFIXES or (first in PLACE_PREFIXES and len(tokens) > 1):
         return "place"
-    if first in REGION_PREFIXES and (len(tokens) == 2 or " ".join(tokens[1:]) in GAZETTEER):
+    if first in REGION_PREFIXES and (len(tokens) == 2 or " ".join(tokens[1:]) in _LEXICON.places):
         return "place"
-    if len(tokens) == 2 and last in CITIES and first not in PLACE_PREFIXES:
+    if len(tokens) == 2 and last in _LEXICON.cities and first not in PLACE_PREFIXES:
+        return "organisation"
+    if 2 <= len(tokens) <= 4 and _given_name(first) and last not in ORG_SUFFIXES and not c.article_cue:
+        return "person"
+    if len(tokens) > 1 and c.org_cue + c.brand_use > c.person_cue + c.surname_use + c.title_cue:
         return "organisation"
     if c.work_cue > c.person_cue:
         return "work"
