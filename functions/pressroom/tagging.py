@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
@@ -264,12 +265,24 @@ EDITORIAL_SCORE = 1.0
 MIN_PLACE_SCORE = 0.15
 
 _ABBREVIATIONS = r"(?:Mr|Mrs|Ms|Dr|St|Prof|Gen|Gov|Sen|Rep|Inc|Ltd|Corp|Co|Jr|Sr|Mt|Ft)\.|(?:[A-Z]\.){2,}"
-_TOKEN = re.compile(rf"{_ABBREVIATIONS}|[^\W_]+s['’](?![^\W_])|[^\W_][^\W_]*(?:[-'’.][^\W_]+)*|&|[^\w\s]")
+_TOKEN = re.compile(
+    rf"{_ABBREVIATIONS}|[A-Z]\.(?= ?[A-Z][^\W\d_])|[A-Z]{{1,3}}&[A-Z]{{1,3}}(?![^\W_])|[^\W_]+s['’](?![^\W_])"
+    r"|[^\W_][^\W_]*(?:[-'’.][^\W_]+)*|&|[^\w\s]"
+)
 _DOTTED = re.compile(r"(?:[A-Z]\.){2,}")
 _INITIAL = re.compile(r"[A-Z]\.")
 _NOT_INITIALS = frozenset("AI")
+_MONTH_START = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d"
+_DATE = r"(?:,? (?:[A-Z][a-z]{2,8}\.? \d{1,2}|\d{1,2} [A-Z][a-z]{2,8}|\d{4}-\d\d-\d\d))"
 _DATELINE = re.compile(
-    r"^((?:[A-Z][A-Z.'’-]+ ?){1,4})((?:, [A-Z][\w.]+(?: [A-Z][\w.]+)?)?) ?(?:\([^()]{1,40}\))? ?[—–-]+ "
+    rf"^((?:[A-Z][A-Z.'’-]+ ?){{1,4}})((?:, (?!{_MONTH_START})[A-Z][\w.]+(?: [A-Z][\w.]+)?)?)"
+    rf"{_DATE}? ?(?:\([^()]{{1,40}}\))? ?(?:[—–-]+ |$)"
+)
+_NAME_NUMBER = re.compile(r"\d{1,4}")
+_UNITS = _words(
+    "hour hours minute minutes min mins second seconds sec secs point points pts goal goals vote votes seat seats "
+    "percent pct per cent million billion m bn km kg metres meters miles years year days day games game runs wickets "
+    "overs laps lap of to and for in at on by from with or shots strokes under over"
 )
 _BYLINE = re.compile(r"^By [A-Z][^.!?]{0,80}$")
 _NUMBER = re.compile(r"[-+]?[\d.,:]*\d[\d.,:%]*")
@@ -297,6 +310,19 @@ _DESCRIPTORS = _words("rival insurer lender carmaker retailer broker regulator s
 )
 _PLURAL_ROLES = ("ers", "ists", "ians", "ants", "ents", "ors")
 _ORG_AFTER = _words("shares stock inc ltd plc")
+_IRREGULAR_PLURALS = _words("women men children people")
+_PARTY_WORDS = _words("party alliance movement bloc coalition front group")
+_TITLE_MODIFIERS = _words(
+    "majority minority foreign finance justice interior defence defense health education environment energy trade "
+    "transport culture economy home deputy vice assistant acting former general executive managing senior junior "
+    "shadow opposition state chief associate"
+)
+_SPORT_BODIES = _words(
+    "athletics cycling rowing swimming gymnastics rugby football tennis golf hockey boxing sailing triathlon canoeing "
+    "judo basketball cricket"
+)
+_NAME_ADJECTIVES = _words("olympic paralympic")
+_INSTITUTIONS = _words("senate parliament congress assembly cabinet commission")
 _SAID = _words("said says")
 _IT = _words("it its")
 _HOLIDAYS = _words("christmas easter hanukkah diwali ramadan thanksgiving halloween passover")
@@ -506,6 +532,8 @@ def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention], *, table
             and _connects(tokens, index)
         ):
             run.append(word)
+        elif run and _is_cap(run[-1]) and _NAME_NUMBER.fullmatch(word) and _numbered(word, tokens, index):
+            run.append(word)
         elif run:
             after2 = tokens[index + 1].lower() if index + 1 < len(tokens) else ""
             _emit(run, paragraph, run_initial, before, (word.lower(), after2), mentions, table)
@@ -514,6 +542,18 @@ def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention], *, table
             previous = token
     if run:
         _emit(run, paragraph, run_initial, before, ("", ""), mentions, table)
+
+
+def _numbered(number: str, tokens: list[str], index: int) -> bool:
+    """Whether ``number`` ends the name before it (``FTSE 100 closed``, ``Ariane 6 rocket``, ``S&P 500.``): no year,
+    and a lower-case word other than a unit (``Kessler 1 hour``) or a full stop or comma follows; a number before a
+    name or another number (score lines, tables) ends nothing."""
+    if len(number) == 4 and number[:2] in ("19", "20"):
+        return False
+    following = tokens[index + 1] if index + 1 < len(tokens) else ""
+    if following in (".", ",", ";"):
+        return index + 2 >= len(tokens) or not _NUMBER.fullmatch(tokens[index + 2])
+    return following[:1].islower() and following.isalpha() and following not in _UNITS
 
 
 def _prev_word(tokens: list[str], index: int) -> str:
@@ -606,7 +646,7 @@ def _given_name(token: str) -> bool:
     return len(low) == 1 and low.isalpha() or low in _LEXICON.first_names
 
 
-def _possessive_split(tokens: list[str]) -> list[list[str]]:
+def _possessive_split(tokens: list[str], surnames: AbstractSet[str] = frozenset()) -> list[list[str]]:
     """Split after a possessive (``Kestrel’s plant``, ``Ann Lee’s Harbour United``) unless a name goes on.
 
     A name goes on (``King’s College London``, ``Teachers’ Union``, ``McBride’s Group``) when an organisation
@@ -623,9 +663,11 @@ def _possessive_split(tokens: list[str]) -> list[list[str]]:
         if base == token or not base:
             pieces[-1].append(token)
             continue
-        plural = token[-1] in "'’"
         owner = _low(base)
-        if goes_on[index + 1] and not _place_key(owner) and (plural or not pieces[-1] or owner in TITLE_WORDS):
+        plural = token[-1] in "'’" or owner in _IRREGULAR_PLURALS
+        first = not [t for t in pieces[-1] if _low(t) != "the"]
+        person = owner in surnames and not plural
+        if goes_on[index + 1] and not _place_key(owner) and not person and (plural or first or owner in TITLE_WORDS):
             pieces[-1].append(token)
             continue
         pieces[-1].append(base)
@@ -633,7 +675,9 @@ def _possessive_split(tokens: list[str]) -> list[list[str]]:
     return [p for p in pieces if p]
 
 
-def _refine(mention: _Mention, lowercase: set[str], known: set[str]) -> list[_Mention]:
+def _refine(
+    mention: _Mention, lowercase: set[str], known: set[str], surnames: AbstractSet[str] = frozenset()
+) -> list[_Mention]:
     """Split a raw mention at junk tokens, weak connectors and inner titles; strip sentence-initial words, titles,
     descriptors and demonyms (``known`` keys, seen away from a sentence start, are never stripped).
 
@@ -655,10 +699,12 @@ def _refine(mention: _Mention, lowercase: set[str], known: set[str]) -> list[_Me
             pieces.append([])
         else:
             pieces[-1].append(token)
-    pieces = [part for piece in pieces for part in (_possessive_split(piece) if piece else [piece])]
+    pieces = [part for piece in pieces for part in (_possessive_split(piece, surnames) if piece else [piece])]
     result: list[_Mention] = []
     for number, piece in enumerate(pieces):
-        parts = [split for part in _split_connectors(piece) for split in _split_titles(part)]
+        after = mention.after if number == len(pieces) - 1 else ""
+        before = mention.before if number == 0 else ""
+        parts = [split for part in _split_connectors(piece, after, before) for split in _split_titles(part)]
         for part_number, part in enumerate(parts):
             initial = mention.initial and number == 0 and part_number == 0
             refined = _strip_front(part, initial, mention, lowercase, known)
@@ -680,7 +726,10 @@ def _split_titles(tokens: list[str]) -> list[list[str]]:
             and len(tokens) - index - 1 <= 3
             and _low(tokens[index - 1]) not in CONNECTORS
         ):
-            return [tokens[:index], tokens[index:]]
+            left = tokens[:index]
+            while left and _low(left[-1]) in _TITLE_MODIFIERS:
+                left.pop()
+            return [left, tokens[index:]] if left else [tokens[index:]]
     return [tokens]
 
 
@@ -696,7 +745,7 @@ def _is_title(low: str) -> bool:
     return False
 
 
-def _split_connectors(tokens: list[str]) -> list[list[str]]:
+def _split_connectors(tokens: list[str], after: str = "", before: str = "") -> list[list[str]]:
     """Cut at ``of``, ``on``, ``for`` and ``and`` unless they join one name: ``Bank of England``, ``Festival of
     Light``; ``and`` only as in ``Food and Drug Administration`` (one or two words, then a suffix at the end, no
     organisation word before the ``and``: ``Norland Bank and Credit Ostrava`` are two)."""
@@ -708,12 +757,28 @@ def _split_connectors(tokens: list[str]) -> list[list[str]]:
         low = token.lower()
         if low in SPLIT_CONNECTORS and parts[-1]:
             head = fold(parts[-1][-1]).lower()
+            rest_len = len(tokens) - index - 1
+            following = _low(tokens[index + 1]) if rest_len else ""
             if low == "and":
-                short = len(parts[-1]) == 1 or (len(parts[-1]) == 2 and _place_key(_key(parts[-1][:1])))
-                joins = last in ORG_SUFFIXES and len(parts) == 1 and short
-                joins = joins and (len(parts[-1]) == 1 or head not in ORG_HEADS)
+                left = [t for t in parts[-1][-6:] if _low(t) != "the"]
+                while len(left) > 1 and _place_key(_low(left[0])):
+                    left = left[1:]
+                joins = last in ORG_SUFFIXES and len(parts) == 1 and len(left) <= 2
+                joins = joins and (len(left) == 1 or head not in ORG_HEADS) and following != "the"
+                joins = joins and not (head in ORG_SUFFIXES and rest_len == 1)
+                joins = joins or (after in _PARTY_WORDS and len(tokens) <= 4 and len(parts) == 1)
             else:
                 joins = head in ORG_HEADS or (low == "of" and (head in EVENT_HEADS or head in PLACE_SUFFIXES))
+                joins = joins or (
+                    low == "of"
+                    and before == "the"
+                    and len(parts) == 1
+                    and len(parts[-1]) <= 3
+                    and rest_len <= 3
+                    and not _is_title(_low(parts[-1][0]))
+                    and not [t for t in tokens[index + 1 :] if _low(t) in SPLIT_CONNECTORS]
+                    and len([t for t in tokens[index + 1 :] if _low(t) != "the"]) <= 2
+                )
             if not joins:
                 parts.append([])
                 continue
@@ -757,6 +822,8 @@ def _strip_front(
             title_cue = True
             break
         connects = start + 1 < end and _low(tokens[start + 1]) in CONNECTORS
+        if low in DEMONYMS and more and _demonym_names(tokens[start + 1 : start + 2], end - start):
+            break
         titled = (_is_title(low) and more and not name_goes_on and not connects) or (
             end - start > 2
             and _low(tokens[start + 1]) not in CONNECTORS
@@ -780,13 +847,9 @@ def _strip_front(
             start += 1
             continue
         break
-    tokens = _trim_connectors(tokens[start:])
+    tokens = _strip_back(tokens[start:])
     if not tokens:
         return None
-    if len(tokens) == 1:
-        low = fold(tokens[0]).lower()
-        if low in STOPWORDS or low in DEMONYMS or _is_title(low) or low in CONNECTORS:
-            return None
     return _Mention(
         tokens=tokens,
         paragraph=mention.paragraph,
@@ -799,6 +862,28 @@ def _strip_front(
         shouting=mention.shouting,
         table=mention.table,
     )
+
+
+def _strip_back(tokens: list[str]) -> list[str]:
+    """``tokens`` without edge connectors and trailing demonyms (``World Cup European`` -> ``World Cup``); nothing if
+    what is left is one word that names nothing (a stopword, demonym, title, connector, region word, ``Olympic``)."""
+    tokens = _trim_connectors(tokens)
+    while len(tokens) > 1 and _low(tokens[-1]) in DEMONYMS:
+        tokens = _trim_connectors(tokens[:-1])
+    if len(tokens) == 1:
+        low = _low(tokens[0])
+        if low in STOPWORDS or low in DEMONYMS or _is_title(low) or low in CONNECTORS or low in _NAME_ADJECTIVES:
+            return []
+        if low in REGION_PREFIXES:
+            return []
+    return tokens
+
+
+def _demonym_names(following: list[str], length: int) -> bool:
+    """Whether a demonym is part of the name it starts: before an organisation head (``European Society of
+    Cardiology``, ``British Antarctic Survey``) or a sport alone (``British Athletics``)."""
+    word = _low(following[0]) if following else ""
+    return word in ORG_HEADS or (length == 2 and word in _SPORT_BODIES)
 
 
 def _low(token: str) -> str:
@@ -828,8 +913,9 @@ def _candidates(mentions: list[_Mention], lowercase: set[str], blocked: set[str]
     by_key: dict[str, _Candidate] = {}
     known: set[str] = set()
     ordinary = [m for m in mentions if not m.shouting]
+    surnames = _surnames(ordinary)
     for raw in sorted(ordinary, key=lambda m: m.initial):
-        for mention in _refine(raw, lowercase, known):
+        for mention in _refine(raw, lowercase, known, surnames):
             key = _key(mention.tokens)
             if _add(by_key, key, mention, blocked) and not mention.initial:
                 known.add(key)
@@ -845,13 +931,26 @@ def _candidates(mentions: list[_Mention], lowercase: set[str], blocked: set[str]
     in_text = any(c.count > 0 and c.in_tables < c.mentions for c in by_key.values())
     kept = []
     for candidate in by_key.values():
-        if in_text and candidate.in_tables == candidate.mentions and not _place_key(candidate.key):
+        if in_text and candidate.in_tables == candidate.mentions < 2 and not _place_key(candidate.key):
             continue
         if candidate.count <= 0 or (len(candidate.tokens) == 1 and not _single_word_name(candidate, lowercase, near)):
             continue
         candidate.kind = _classify(candidate)
         kept.append(candidate)
     return kept
+
+
+def _surnames(mentions: list[_Mention]) -> set[str]:
+    """Words that follow a given name in some mention (``Erlend Haug``): surnames, whose possessive ends a name
+    (``Haug's Conservative Party`` is the Conservative Party)."""
+    found = set()
+    first_names = _LEXICON.first_names
+    for mention in mentions:
+        tokens = mention.tokens
+        for index in range(len(tokens) - 1):
+            if _low(tokens[index]) in first_names:
+                found.add(_POSSESSIVE.sub("", _low(tokens[index + 1])))
+    return found
 
 
 def _add(by_key: dict[str, _Candidate], key: str, mention: _Mention, blocked: set[str]) -> bool:
@@ -926,7 +1025,11 @@ def _single_word_name(c: _Candidate, lowercase: set[str], near: _NearWords) -> b
         return True
     if c.quoted:
         return True
+    if key in _INSTITUTIONS and key not in lowercase and c.article_cue and c.mentions > c.initial_mentions >= 0:
+        return c.mentions >= 2
     if key in _GENERIC or key in lowercase or (len(key) <= 3 and any(ch.isdigit() for ch in key)):
+        return False
+    if c.initial_mentions >= c.mentions < 3 and not c.reliable and key not in _LEXICON.first_names:
         return False
     shouted = c.name.isupper()
     if not c.reliable and key.endswith(_PLURAL_ROLES):
