@@ -47,7 +47,8 @@ GENERIC_WORDS = _words(
     "authorities sources reports figures data details scientists researchers delegates leaders members players "
     "supporters spectators viewers readers visitors passengers drivers customers shoppers tenants friends family "
     "moment take choice select state nature language government id tv ok pm am gmt ceo cfo gdp faq pdf news "
-    "standings table results fixtures leaderboard scorecard scorers summary statement update live latest"
+    "standings table results fixtures leaderboard scorecard scorers summary statement update live latest "
+    "pct pts gp gf ga gd gb ot otl"
 )
 PROMO_WORDS = _words(
     "more read related listen see also loading player sign subscribe newsletter newsletters click share "
@@ -88,7 +89,9 @@ DEMONYM_NOUNS = _words(
     "croat serb swede dane finn pole brit briton scot kiwi aussie spaniard turk greek czech slovak slovene "
     "bosnian montenegrin pakistani argentine belgian dutchman frenchman german italian"
 )
-DESCRIPTOR_TAILS = _words("seeded based born old designate elect general winning time ranked")
+DESCRIPTOR_TAILS = _words(
+    "seeded based born old designate elect general winning time ranked led backed owned run funded controlled listed"
+)
 ORG_PREFIXES_SPORT = _words(
     "dinamo dynamo torpedo lokomotiv spartak zenit partizan slavia sparta rapid olimpija vardar steaua"
 )
@@ -323,6 +326,7 @@ _SPORT_BODIES = _words(
 )
 _NAME_ADJECTIVES = _words("olympic paralympic")
 _INSTITUTIONS = _words("senate parliament congress assembly cabinet commission")
+_GENERIC_ONLY = GENERIC_WORDS | CALENDAR_WORDS | TITLE_WORDS | PLACE_SUFFIXES
 _SAID = _words("said says")
 _IT = _words("it its")
 _HOLIDAYS = _words("christmas easter hanukkah diwali ramadan thanksgiving halloween passover")
@@ -399,7 +403,11 @@ def extract_tags(
     body_lines = _body_lines(text)
     mentions, lowercase_words = _mentions(title, body_lines)
     candidates = _candidates(mentions, lowercase_words, _blocked(blocked))
-    extracted = [item for item in _score(candidates, title) if item.kind != "place" or item.score >= MIN_PLACE_SCORE]
+    extracted = [
+        item
+        for item in _score(candidates, title)
+        if item.kind != "place" or item.score >= MIN_PLACE_SCORE or item.mentions >= 2
+    ]
     extracted.extend(_topics(title, body_lines, {item.slug for item in extracted}))
     extracted.sort(key=lambda item: -item.score)
     return _with_editorial(extracted, editorial, limit)
@@ -1027,6 +1035,8 @@ def _single_word_name(c: _Candidate, lowercase: set[str], near: _NearWords) -> b
         return True
     if key in _INSTITUTIONS and key not in lowercase and c.article_cue and c.mentions > c.initial_mentions >= 0:
         return c.mentions >= 2
+    if key in ORG_SUFFIXES and key not in lowercase and c.reliable and c.mentions >= 2 and key not in _GENERIC_ONLY:
+        return True
     if key in _GENERIC or key in lowercase or (len(key) <= 3 and any(ch.isdigit() for ch in key)):
         return False
     if c.initial_mentions >= c.mentions < 3 and not c.reliable and key not in _LEXICON.first_names:
@@ -1036,6 +1046,8 @@ def _single_word_name(c: _Candidate, lowercase: set[str], near: _NearWords) -> b
         return False
     if c.mentions <= 1 and not c.merged and not c.person_cue and (shouted or near.close(key)):
         return False
+    if c.mentions >= 2 and c.in_tables and c.initial_mentions < c.mentions:
+        return True
     return bool(c.reliable) or c.mentions >= 3 or (c.mentions >= 2 and (c.in_title or shouted))
 
 
@@ -1043,7 +1055,7 @@ def _observe(candidate: _Candidate, mention: _Mention) -> None:
     display = _display(mention.tokens)
     if display.isupper() and len(display) > 3 and not _DOTTED.fullmatch(display) and _place_key(candidate.key):
         display = " ".join(word.capitalize() for word in display.split())
-    weight = 0.0 if mention.in_title else (0.3 if mention.table else 1.0)
+    weight = 0.0 if mention.in_title else (0.5 if mention.table else 1.0)
     candidate.forms[display] = candidate.forms.get(display, 0.0) + (
         0.1 if mention.shouting else 0.5 if mention.initial else 1.0
     )
@@ -1068,7 +1080,10 @@ def _observe(candidate: _Candidate, mention: _Mention) -> None:
     candidate.org_cue += int(mention.after in _ORG_AFTER or (mention.after in _SAID and mention.after2 in _IT))
     candidate.initial_mentions += int(mention.initial)
     candidate.sport_cue += int(
-        mention.before in SPORT_ORG_BEFORE or mention.after in SPORT_ORG_AFTER or bool(_SCORE.fullmatch(mention.after))
+        mention.before in SPORT_ORG_BEFORE
+        or mention.after in SPORT_ORG_AFTER
+        or bool(_SCORE.fullmatch(mention.after))
+        or (mention.table and mention.after.isdigit())
     )
 
 
@@ -1180,7 +1195,7 @@ def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read
     if len(tokens) == 1:
         if c.title_cue or c.person_cue > c.org_cue + c.place_cue:
             return "person"
-        if c.place_cue > c.person_cue + c.org_cue:
+        if c.place_cue > c.person_cue + c.org_cue + c.sport_cue:
             return "place"
         return "organisation"
     if len([t for t in tokens if t not in NAME_PARTICLES]) > 3 or tokens[0] == "the":
@@ -1205,6 +1220,7 @@ class _Scored(NamedTuple):
     slug: str
     kind: TagKind
     score: float
+    mentions: int = 0
 
 
 def _score(candidates: list[_Candidate], title: str) -> list[_Scored]:
@@ -1217,9 +1233,9 @@ def _score(candidates: list[_Candidate], title: str) -> list[_Scored]:
             len(surname) > 3 and surname in folded_title and re.search(rf"\b{re.escape(surname)}\b", folded_title)
         )
         score = c.count + 0.5 * c.merged + (2.5 if in_title else 0.0) + (1.5 if c.first_paragraph else 0.0)
-        if len(c.tokens) == 1 and not c.merged and c.kind != "place":
+        if len(c.tokens) == 1 and not c.merged and c.kind != "place" and c.mentions < 3:
             score *= 0.6
-        item = _Scored(c.name, slugify(c.name), c.kind, score * _KIND_WEIGHT[c.kind])
+        item = _Scored(c.name, slugify(c.name), c.kind, score * _KIND_WEIGHT[c.kind], c.mentions)
         if item.slug and (item.slug not in best or item.score > best[item.slug].score):
             best[item.slug] = item
     top = max((item.score for item in best.values()), default=1.0)
