@@ -540,7 +540,7 @@ def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention], *, table
             and _connects(tokens, index)
         ):
             run.append(word)
-        elif run and _is_cap(run[-1]) and _NAME_NUMBER.fullmatch(word) and _numbered(word, tokens, index):
+        elif run and _is_cap(run[-1]) and _NAME_NUMBER.fullmatch(word) and _numbered(run[-1], word, tokens, index):
             run.append(word)
         elif run:
             after2 = tokens[index + 1].lower() if index + 1 < len(tokens) else ""
@@ -552,15 +552,16 @@ def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention], *, table
         _emit(run, paragraph, run_initial, before, ("", ""), mentions, table)
 
 
-def _numbered(number: str, tokens: list[str], index: int) -> bool:
+def _numbered(name: str, number: str, tokens: list[str], index: int) -> bool:
     """Whether ``number`` ends the name before it (``FTSE 100 closed``, ``Ariane 6 rocket``, ``S&P 500.``): no year,
     and a lower-case word other than a unit (``Kessler 1 hour``) or a full stop or comma follows; a number before a
     name or another number (score lines, tables) ends nothing."""
     if len(number) == 4 and number[:2] in ("19", "20"):
         return False
     following = tokens[index + 1] if index + 1 < len(tokens) else ""
-    if following in (".", ",", ";"):
-        return index + 2 >= len(tokens) or not _NUMBER.fullmatch(tokens[index + 2])
+    if following in (".", ","):
+        acronym = name.isupper() and len(name) > 1 or "&" in name
+        return acronym and (index + 2 >= len(tokens) or not _NUMBER.fullmatch(tokens[index + 2]))
     return following[:1].islower() and following.isalpha() and following not in _UNITS
 
 
@@ -958,7 +959,17 @@ def _surnames(mentions: list[_Mention]) -> set[str]:
         for index in range(len(tokens) - 1):
             if _low(tokens[index]) in first_names:
                 found.add(_POSSESSIVE.sub("", _low(tokens[index + 1])))
+        words = [_low(t) for t in tokens[:6]]
+        while words and (words[0] in TITLE_WORDS or words[0] in _TITLE_MODIFIERS or words[0] in DEMONYMS):
+            words = words[1:]
+        if 2 <= len(words) <= 3 and len(tokens) <= 6 and not any(_no_surname(w) for w in words):
+            found.add(words[-1])
     return found
+
+
+def _no_surname(word: str) -> bool:
+    vocabulary = word in _NAME_GOES_ON or word in ORG_HEADS or word in PLACE_SUFFIXES or word in CONNECTORS
+    return vocabulary or _place_key(word)
 
 
 def _add(by_key: dict[str, _Candidate], key: str, mention: _Mention, blocked: set[str]) -> bool:
@@ -1101,10 +1112,16 @@ def _merge(by_key: dict[str, _Candidate]) -> None:
     for short in sorted(by_key.values(), key=lambda c: len(c.tokens)):
         if short.key in GAZETTEER or short.quoted:
             continue
+        initialled = len(short.tokens) > 1 and len(short.tokens[0].rstrip(".")) == 1
+        acronym = len(short.tokens) == 1 and short.name.isupper() and len(short.key.replace(".", "")) >= 2
+        lookup = (short.key.replace(".", ""),) if acronym else tuple(short.tokens)
         targets = [
             c
-            for c in index.get(tuple(short.tokens), ())
-            if len(c.tokens) > len(short.tokens) and c.count > 0 and _abbreviates(short, c)
+            for c in index.get(lookup, ())
+            if c is not short
+            and (len(c.tokens) > len(short.tokens) or (initialled and len(c.tokens) == len(short.tokens)))
+            and c.count > 0
+            and (_abbreviates(short, c) or (acronym and lookup[0] in _initials(c.tokens)))
         ]
         if not targets:
             continue
@@ -1131,10 +1148,12 @@ def _merge(by_key: dict[str, _Candidate]) -> None:
 def _abbreviations(full: _Candidate) -> set[tuple[str, ...]]:
     """Every shorter token sequence ``s`` for which ``_abbreviates(s, full)`` may hold (a superset)."""
     f = tuple(full.tokens)
-    found: set[tuple[str, ...]] = set()
+    found: set[tuple[str, ...]] = {(initials,) for initials in _initials(f)}
     places = _LEXICON.places
-    if f[0] in places:
+    if _place_key(f[0]):
         found.add(f[1:])
+    if len(f) >= 2 and _place_key(f[-1]) and not _place_key(f[0]):
+        found.update({f[:1], f[:-1]})
     if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
         found.update(f[:length] for length in range(1, len(f)))
         found.add(f[-1:])
@@ -1146,10 +1165,22 @@ def _abbreviations(full: _Candidate) -> set[tuple[str, ...]]:
     return found
 
 
+def _initials(tokens: Sequence[str]) -> set[str]:
+    """The acronyms a name of two to eight words may go by: its initials with and without connectors (``Bank of
+    Japan`` -> ``boj``, ``bj``; ``National Snow and Ice Data Center`` -> ``nsidc``)."""
+    if not 2 <= len(tokens) <= MAX_NAME_TOKENS:
+        return set()
+    every = "".join(t[0] for t in tokens if t[:1].isalpha())
+    content = "".join(t[0] for t in tokens if t[:1].isalpha() and t not in CONNECTORS)
+    return {every, content} - {""} if len(content) >= 2 else set()
+
+
 def _abbreviates(short: _Candidate, full: _Candidate) -> bool:
     s, f = short.tokens, full.tokens
     places = _LEXICON.places
-    if f[0] in places and f[1:] == s:
+    if _place_key(f[0]) and f[1:] == s:
+        return True
+    if len(f) >= 2 and _place_key(f[-1]) and not _place_key(f[0]) and (s == f[:1] or s == f[:-1]):
         return True
     if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
         return (f[: len(s)] == s or s == f[-1:]) and not (len(s) == 1 and s[0] in STOPWORDS)
