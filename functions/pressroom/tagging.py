@@ -1110,7 +1110,8 @@ def _merge(by_key: dict[str, _Candidate]) -> None:
         for abbreviation in _abbreviations(full):
             index.setdefault(abbreviation, []).append(full)
     for short in sorted(by_key.values(), key=lambda c: len(c.tokens)):
-        if short.key in GAZETTEER or short.quoted:
+        club = short.sport_cue > short.place_cue
+        if (short.key in GAZETTEER and not club) or short.quoted:
             continue
         initialled = len(short.tokens) > 1 and len(short.tokens[0].rstrip(".")) == 1
         acronym = len(short.tokens) == 1 and short.name.isupper() and len(short.key.replace(".", "")) >= 2
@@ -1136,6 +1137,9 @@ def _merge(by_key: dict[str, _Candidate]) -> None:
         target.person_cue += short.person_cue
         target.title_cue += short.title_cue
         target.article_cue += short.article_cue
+        target.mentions += short.mentions
+        target.in_tables += short.in_tables
+        target.initial_mentions += short.initial_mentions
         target.sport_cue += short.sport_cue
         target.org_cue += short.org_cue
         if target.tokens[-len(short.tokens) :] == short.tokens:
@@ -1154,6 +1158,10 @@ def _abbreviations(full: _Candidate) -> set[tuple[str, ...]]:
         found.add(f[1:])
     if len(f) >= 2 and _place_key(f[-1]) and not _place_key(f[0]):
         found.update({f[:1], f[:-1]})
+    if len(f) >= 2 and _place_key(f[0]):
+        found.add(f[:1])
+    if len(f) >= 3 and _place_key(" ".join(f[:2])):
+        found.add(f[:2])
     if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
         found.update(f[:length] for length in range(1, len(f)))
         found.add(f[-1:])
@@ -1182,6 +1190,8 @@ def _abbreviates(short: _Candidate, full: _Candidate) -> bool:
         return True
     if len(f) >= 2 and _place_key(f[-1]) and not _place_key(f[0]) and (s == f[:1] or s == f[:-1]):
         return True
+    if _place_key(" ".join(s)) and f[: len(s)] == s and len(f) > len(s):
+        return short.sport_cue > short.place_cue
     if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
         return (f[: len(s)] == s or s == f[-1:]) and not (len(s) == 1 and s[0] in STOPWORDS)
     if len(f) > 4 or any(t in places for t in f):
