@@ -109,7 +109,9 @@ DEMONYMS = _words(
 CONNECTORS = _words("of on for and the de del della der den di da do dos das du la le les van von y zu al bin ibn")
 SPLIT_CONNECTORS = _words("of on for and")
 NAME_PARTICLES = _words("de del della der den di da do dos das du la le les van von y zu al bin ibn")
-LEGAL_SUFFIXES = _words("inc ltd plc llc llp corp co gmbh ag sa nv bv spa")
+LEGAL_SUFFIXES = _words(
+    "inc ltd plc llc llp corp co gmbh ag sa nv bv spa asa ab oyj kk bhd tbk pte pty sarl srl kgaa ltda sas"
+)
 ORG_SUFFIXES = _words(
     "fc afc cf sc united city town rovers athletic wanderers albion rangers county hotspur inc ltd plc llc corp "
     "corporation company co party council ministry department university college school academy agency bank group "
@@ -325,6 +327,13 @@ _SPORT_BODIES = _words(
     "judo basketball cricket"
 )
 _NAME_ADJECTIVES = _words("olympic paralympic")
+_WORK_HEADS = _words("telescope journal magazine gazette review quarterly")
+_WORK_NAME_WORDS = _words("journal")
+_INNER_ORG_HEADS = ORG_HEADS - _words("house order centre center league party union")
+_COURTS = _words(
+    "supreme high constitutional federal appeals appeal crown magistrates district county international european "
+    "criminal administrative"
+)
 _INSTITUTIONS = _words("senate parliament congress assembly cabinet commission")
 _GENERIC_ONLY = GENERIC_WORDS | CALENDAR_WORDS | TITLE_WORDS | PLACE_SUFFIXES
 _SAID = _words("said says")
@@ -372,6 +381,7 @@ class _Candidate:
     in_tables: int = 0
     article_cue: int = 0
     surname_use: int = 0
+    legal: bool = False
     brand_use: int = 0
     initial_mentions: int = 0
     kind: TagKind = "topic"
@@ -1087,7 +1097,8 @@ def _observe(candidate: _Candidate, mention: _Mention) -> None:
     candidate.place_cue += int(mention.before in PLACE_CUES or mention.after in PLACE_SUFFIXES)
     candidate.work_cue += int(mention.before in WORK_CUES or mention.after in WORK_AFTER_CUES)
     legal = _low(mention.tokens[-1]).rstrip(".") in LEGAL_SUFFIXES
-    candidate.org_cue += int(mention.before in ORG_CUES) + 2 * int(legal)
+    candidate.org_cue += int(mention.before in ORG_CUES)
+    candidate.legal = candidate.legal or legal
     candidate.org_cue += int(mention.after in _ORG_AFTER or (mention.after in _SAID and mention.after2 in _IT))
     candidate.initial_mentions += int(mention.initial)
     candidate.sport_cue += int(
@@ -1142,6 +1153,7 @@ def _merge(by_key: dict[str, _Candidate]) -> None:
         target.initial_mentions += short.initial_mentions
         target.sport_cue += short.sport_cue
         target.org_cue += short.org_cue
+        target.legal = target.legal or short.legal
         if target.tokens[-len(short.tokens) :] == short.tokens:
             target.surname_use += short.mentions
         elif target.tokens[: len(short.tokens)] == short.tokens:
@@ -1202,17 +1214,25 @@ def _abbreviates(short: _Candidate, full: _Candidate) -> bool:
 
 
 def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read top to bottom
+    """The kind of a candidate: the gazetteer, then a legal suffix, quotes, the words of the name (suffixes, heads,
+    prefixes, a given name first), then its cues in the text (``the`` before it, match context, titles, ``said``)."""
     tokens = c.tokens
     last, first = tokens[-1], tokens[0]
     if _place_key(c.key):
         return "organisation" if c.key in _LEXICON.cities and c.sport_cue > c.place_cue else "place"
     if c.quoted and c.quoted * 2 >= c.reliable:
         return "work"
+    if c.legal:
+        return "organisation"
     if last in EVENT_HEADS or (len(tokens) > 1 and " ".join(tokens[-2:]) == "grand prix"):
         return "event"
+    if last in _WORK_HEADS or (len(tokens) > 1 and any(t in _WORK_NAME_WORDS for t in tokens)):
+        return "work"
     if last in _ORG_NOT_PLACE_SUFFIXES or "&" in tokens or (first in ORG_HEADS and "of" in tokens):
         return "organisation"
     if (first in ORG_PREFIXES or first in ORG_HEADS) and len(tokens) > 1:
+        return "organisation"
+    if any(t in _INNER_ORG_HEADS for t in tokens[1:]) or (last == "court" and first in _COURTS):
         return "organisation"
     if last in PLACE_SUFFIXES or (first in PLACE_PREFIXES and len(tokens) > 1):
         return "place"
@@ -1220,9 +1240,12 @@ def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read
         return "place"
     if len(tokens) == 2 and last in _LEXICON.cities and first not in PLACE_PREFIXES:
         return "organisation"
+    if len(tokens) > 1 and _NAME_NUMBER.fullmatch(last):
+        return "work" if c.work_cue > c.org_cue else "organisation"
     if 2 <= len(tokens) <= 4 and _given_name(first) and last not in ORG_SUFFIXES and not c.article_cue:
         return "person"
-    if len(tokens) > 1 and c.org_cue + c.brand_use > c.person_cue + c.surname_use + c.title_cue:
+    person = c.person_cue + c.surname_use + c.title_cue
+    if len(tokens) > 1 and c.org_cue + c.brand_use > person:
         return "organisation"
     if c.work_cue > c.person_cue:
         return "work"
@@ -1241,7 +1264,9 @@ def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read
         return "organisation"
     if len([t for t in tokens if t not in NAME_PARTICLES]) > 3 or tokens[0] == "the":
         return "organisation"
-    if c.article_cue + c.sport_cue > c.person_cue:
+    if c.article_cue > c.person_cue:
+        return "organisation"
+    if c.sport_cue > c.person_cue and (last.endswith("s") or _place_key(last)):
         return "organisation"
     return "person"
 
