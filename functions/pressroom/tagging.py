@@ -124,7 +124,11 @@ ORG_SUFFIXES = _words(
     "church cabinet court tribunal entertainment brewery bakery industries enterprises ventures solutions "
     "consulting insurance investments securities partnership collective institute press publishing publishers "
     "telecom communications broadcasting radio television tv administration guild consortium observatory "
-    "laboratory network research front choir movement coalition cycling"
+    "laboratory network research front choir movement coalition cycling markets tankers shipping management brands "
+    "logistics mining petroleum chemicals steel aviation aerospace robotics software analytics networks electronics "
+    "semiconductor semiconductors beverages apparel hotels resorts properties realty engineering biotech therapeutics "
+    "biosciences healthcare assurance bancorp financial trading associates advisors advisers athletics division "
+    "platform cloud"
 )
 ORG_HEADS = _words(
     "university college school academy bank ministry department institute institution museum church house chamber "
@@ -140,21 +144,21 @@ PLACE_SUFFIXES = _words(
     "sea ocean river lake mountains mountain mount island islands street road avenue lane square park bridge "
     "stadium arena court county valley bay coast glacier desert airport station province region district peninsula "
     "canyon falls forest heights hills gardens pool strait gulf cape harbour harbor oval ground circuit racecourse "
-    "raceway speedway velodrome crater"
+    "raceway speedway velodrome crater links"
 )
-PLACE_PREFIXES = _words("county lake mount monte mont cape port fort isle gulf river")
+PLACE_PREFIXES = _words("county lake mount monte mont cape port fort isle gulf river st saint")
 REGION_PREFIXES = _words("north south east west northern southern eastern western central upper lower greater new")
 ORG_PREFIXES = _words("real sporting inter olympique borussia united") | ORG_PREFIXES_SPORT
 WORK_CUES = _words(
     "film films movie series show sitcom drama documentary album albums single song track ep novel book memoir "
     "play musical opera ballet podcast programme program magazine journal newspaper poem painting game franchise "
-    "sequel prequel comedy thriller"
+    "sequel prequel comedy thriller probe spacecraft telescope rover lander orbiter satellite"
 )
 WORK_AFTER_CUES = _words(
     "film movie series show sitcom drama documentary album novel musical franchise podcast probe mission "
-    "spacecraft telescope satellite rover app"
+    "spacecraft telescope satellite rover app lander orbiter capsule rocket model models"
 )
-PLACE_CUES = _words("in at from near outside across around inside into to towards via")
+PLACE_CUES = _words("in at from near outside across around inside into to towards via off")
 PERSON_VERBS = _words(
     "said says told added explained admitted insisted recalled wrote tweeted posted smiled laughed joked "
     "argued warned claimed confirmed revealed replied who aged"
