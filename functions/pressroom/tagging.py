@@ -645,7 +645,7 @@ def _emit(
 
 def _junk(word: str) -> bool:
     low = fold(word).lower().rstrip(".")
-    if low in _JOINERS:
+    if low in _JOINERS or low.isdigit():
         return False
     return (
         low in WEEKDAYS
@@ -788,7 +788,7 @@ def _split_connectors(tokens: list[str], after: str = "", before: str = "") -> l
                     left = left[1:]
                 joins = last in ORG_SUFFIXES and len(parts) == 1 and len(left) <= 2
                 joins = joins and (len(left) == 1 or head not in ORG_HEADS) and following != "the"
-                joins = joins and not (head in ORG_SUFFIXES and rest_len == 1)
+                joins = joins and not (head in ORG_SUFFIXES and (rest_len == 1 or len(left) > 1))
                 joins = joins or (after in _PARTY_WORDS and len(tokens) <= 4 and len(parts) == 1)
             else:
                 joins = head in ORG_HEADS or (low == "of" and (head in EVENT_HEADS or head in PLACE_SUFFIXES))
@@ -847,7 +847,8 @@ def _strip_front(
         connects = start + 1 < end and _low(tokens[start + 1]) in CONNECTORS
         if low in DEMONYMS and more and _demonym_names(tokens[start + 1 : start + 2], end - start):
             break
-        titled = (_is_title(low) and more and not name_goes_on and not connects) or (
+        led = "-" in low and low.rsplit("-", 1)[-1] in DESCRIPTOR_TAILS
+        titled = (_is_title(low) and more and (led or not name_goes_on) and not connects) or (
             end - start > 2
             and _low(tokens[start + 1]) not in CONNECTORS
             and (low in _DESCRIPTORS or (low in _GENERIC and _shout(tokens[start])))
@@ -1064,7 +1065,7 @@ def _single_word_name(c: _Candidate, lowercase: set[str], near: _NearWords) -> b
         return True
     if key in _GENERIC or key in lowercase or (len(key) <= 3 and any(ch.isdigit() for ch in key)):
         return False
-    if c.initial_mentions >= c.mentions < 3 and not c.reliable and key not in _LEXICON.first_names:
+    if c.initial_mentions >= c.mentions <= 3 and not c.reliable and key not in _LEXICON.first_names:
         return False
     shouted = c.name.isupper()
     if not c.reliable and key.endswith(_PLURAL_ROLES):
