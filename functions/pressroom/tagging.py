@@ -222,8 +222,8 @@ _DATA = Path(__file__).resolve().parent / "tagging_data"
 
 class _Lexicon:
     """The word lists of ``tagging_data/`` (built by ``bench/build_tagging_data.py``), read on first use so that
-    importing the tagger stays cheap: given names (Faker's person providers) and cities of 100,000 people or more
-    (GeoNames), folded and lower-cased, without English words."""
+    importing the tagger stays cheap: given names (Faker's person providers), cities of 100,000 people or more and
+    countries (GeoNames), folded and lower-cased, without English words."""
 
     @staticmethod
     def _read(name: str) -> frozenset[str]:
@@ -242,7 +242,7 @@ class _Lexicon:
 
     @cached_property
     def places(self) -> frozenset[str]:
-        return GAZETTEER | self.cities
+        return GAZETTEER | self.cities | self._read("countries.txt")
 
 
 _LEXICON = _Lexicon()
@@ -1181,7 +1181,7 @@ def _abbreviations(full: _Candidate) -> set[tuple[str, ...]]:
         found.add(f[:2])
     if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
         found.update(f[:length] for length in range(1, len(f)))
-        found.add(f[-1:])
+        found.update({f[-1:], (f[0] + "s",)})
     elif not (len(f) > 4 or any(t in places for t in f)):
         found.update(f[-length:] for length in range(1, len(f)))
         found.add(f[:1])
@@ -1195,6 +1195,8 @@ def _initials(tokens: Sequence[str]) -> set[str]:
     Japan`` -> ``boj``, ``bj``; ``National Snow and Ice Data Center`` -> ``nsidc``)."""
     if not 2 <= len(tokens) <= MAX_NAME_TOKENS:
         return set()
+    if _place_key(tokens[0]) and len(tokens) > 2:
+        return _initials(tokens[1:])
     every = "".join(t[0] for t in tokens if t[:1].isalpha())
     content = "".join(t[0] for t in tokens if t[:1].isalpha() and t not in CONNECTORS)
     return {every, content} - {""} if len(content) >= 2 else set()
@@ -1202,6 +1204,8 @@ def _initials(tokens: Sequence[str]) -> set[str]:
 
 def _abbreviates(short: _Candidate, full: _Candidate) -> bool:
     s, f = short.tokens, full.tokens
+    if len(s) == 1 and len(f) > 1 and s[0] == f[0] + "s" and (f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS):
+        return True
     places = _LEXICON.places
     if _place_key(f[0]) and f[1:] == s:
         return True
@@ -1230,6 +1234,8 @@ def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read
     if c.legal:
         return "organisation"
     if last in EVENT_HEADS or (len(tokens) > 1 and " ".join(tokens[-2:]) == "grand prix"):
+        return "event"
+    if len(tokens) > 2 and first in EVENT_HEADS and tokens[1] == "of":
         return "event"
     if last in _WORK_HEADS or (len(tokens) > 1 and any(t in _WORK_NAME_WORDS for t in tokens)):
         return "work"
