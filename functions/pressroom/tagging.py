@@ -1,13 +1,18 @@
 """Offline tag extraction: the people, organisations, places, works, events and topics an article is about.
 
 Pure-Python heuristics, no models and no network, on text that ``cleaning`` has taken the CMS noise out of:
-capitalised phrases are chunked (with connectors such as ``of``, ``de`` and ``&`` inside names); all-caps headings
-and table headers only confirm names seen in ordinary text or in the gazetteer; phrases are cleaned of
-sentence-initial words, titles, positions and descriptors (``Centre``, ``Croat``, ``Top-seeded``), weekdays,
-months, holidays, calendar phrases, generic words and the publication names ``cleaning`` found in footers;
-classified by cues (suffixes, titles, quotes, a compact gazetteer, ``the`` before a name, match context such as
-``beat`` or ``2-1``, surrounding words); merged (a bare surname or club word counts towards the full name that
-appears in the article) and scored by frequency and position. A few keyword families add topic tags.
+datelines (``LONDON, March 3 (Reuters) -``, ``AMSTERDAM 1996-12-08``) keep only their place and bylines go;
+capitalised phrases are chunked (with connectors such as ``of``, ``de`` and ``&`` inside names, initials before
+surnames, a number ending a name: ``FTSE 100``); all-caps headings and table headers only confirm names seen in
+ordinary text or in the gazetteer; phrases are cleaned of sentence-initial words, titles and their modifiers
+(``Senate Majority Leader``), positions and descriptors (``Centre``, ``Croat``, ``Top-seeded``, ``Communist-led``),
+demonyms, weekdays, months, holidays, calendar phrases, generic words and the publication names ``cleaning`` found
+in footers; split at possessives of owners (``Haug's Conservative Party``) and between names joined by ``and``;
+classified by cues (suffixes and heads, legal suffixes, titles, quotes, given names and places from
+``tagging_data/``, ``the`` before a name, match context such as ``beat`` or a score, how the text shortens the
+name: a surname or a brand); merged (a surname, club word, city club, acronym, plural or initialled form counts
+towards the full name that appears in the article) and scored by frequency and position. A few keyword families
+add topic tags.
 """
 
 from __future__ import annotations
