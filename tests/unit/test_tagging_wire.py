@@ -144,8 +144,8 @@ def test_kinds_follow_given_names_legal_suffixes_and_the_words_of_a_name() -> No
 
 
 def test_the_word_lists_load_and_hold_no_english_words() -> None:
-    from pressroom.tagging import _LEXICON
+    from pressroom.tagging import _LEXICON, GAZETTEER
 
     assert {"kenji", "emeka", "yusuf", "ngozi"} <= _LEXICON.first_names
     assert {"trieste", "sagamihara", "samoa"} <= _LEXICON.places
-    assert not {"will", "may", "split", "nice", "reading"} & (_LEXICON.first_names | _LEXICON.places)
+    assert not {"will", "may", "split", "nice", "reading"} & (_LEXICON.first_names | (_LEXICON.places - GAZETTEER))
