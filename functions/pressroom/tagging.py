@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -271,9 +271,10 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "Theatre": ("play", "stage", "playwright", "theatre", "cast", "rehearsal", "previews"),
     "Books": ("novel", "novels", "author", "publisher", "fiction", "translator", "books"),
 }
-_TOPIC_PATTERNS = {
-    topic: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b") for topic, keys in TOPICS.items()
-}
+_TOPIC_OF = {keyword: topic for topic, keywords in TOPICS.items() for keyword in keywords}
+_TOPIC_PATTERN = re.compile(
+    r"\b(?:" + "|".join(re.escape(k) for k in sorted(_TOPIC_OF, key=len, reverse=True)) + r")\b"
+)
 TOPIC_MIN_HITS = 4
 EDITORIAL_SCORE = 1.0
 MIN_PLACE_SCORE = 0.15
@@ -482,7 +483,7 @@ def _mentions(title: str, lines: list[tuple[int, str]]) -> tuple[list[_Mention],
     sources.extend(lines)
     for paragraph, line in sources:
         masked = _QUOTE.sub(partial(_quoted, paragraph=paragraph, mentions=mentions), line)
-        tokens = [m.group() for m in _TOKEN.finditer(masked)]
+        tokens = _TOKEN.findall(masked)
         lower = [t.lower() for t in tokens if t[:1].islower()]
         lowercase.update(lower)
         numbers = sum(1 for t in tokens if _NUMBER.fullmatch(t))
@@ -915,6 +916,7 @@ def _demonym_names(following: list[str], length: int) -> bool:
     return word in ORG_HEADS or (length == 2 and word in _SPORT_BODIES)
 
 
+@lru_cache(maxsize=16384)
 def _low(token: str) -> str:
     return fold(token).lower()
 
@@ -1332,10 +1334,13 @@ def _topics(title: str, lines: list[tuple[int, str]], taken: set[str]) -> list[_
     text = fold(title + "\n" + "\n".join(line for _, line in lines)).lower()
     lead = fold(title + "\n" + "\n".join(line for number, line in lines if number == 0)).lower()
     found = []
-    counted = []
-    for topic, pattern in _TOPIC_PATTERNS.items():
-        words = pattern.findall(text)
-        counted.append((topic, len(words), len(set(words)), bool(pattern.search(lead))))
+    hits_of: dict[str, int] = dict.fromkeys(TOPICS, 0)
+    words_of: dict[str, set[str]] = {topic: set() for topic in TOPICS}
+    for word in _TOPIC_PATTERN.findall(text):
+        hits_of[_TOPIC_OF[word]] += 1
+        words_of[_TOPIC_OF[word]].add(word)
+    in_lead = {_TOPIC_OF[word] for word in _TOPIC_PATTERN.findall(lead)}
+    counted = [(topic, hits_of[topic], len(words_of[topic]), topic in in_lead) for topic in TOPICS]
     best = max((hits for _, hits, _, _ in counted), default=0)
     for topic, hits, distinct, in_lead in counted:
         slug = slugify(topic)
