@@ -1339,8 +1339,8 @@ def _topics(title: str, lines: list[tuple[int, str]], taken: set[str]) -> list[_
     for word in _TOPIC_PATTERN.findall(text):
         hits_of[_TOPIC_OF[word]] += 1
         words_of[_TOPIC_OF[word]].add(word)
-    in_lead = {_TOPIC_OF[word] for word in _TOPIC_PATTERN.findall(lead)}
-    counted = [(topic, hits_of[topic], len(words_of[topic]), topic in in_lead) for topic in TOPICS]
+    leading = {_TOPIC_OF[word] for word in _TOPIC_PATTERN.findall(lead)}
+    counted = [(topic, hits_of[topic], len(words_of[topic]), topic in leading) for topic in TOPICS]
     best = max((hits for _, hits, _, _ in counted), default=0)
     for topic, hits, distinct, in_lead in counted:
         slug = slugify(topic)
