@@ -10,8 +10,9 @@
 - :func:`conditional_get`: a strong ``ETag`` (a hash of the exact body) on every 200 and 304 for a matching
   ``If-None-Match`` (same ``ETag`` and ``Cache-Control``, no body); a response without ``Cache-Control`` gets
   ``no-store``;
-- the caching policy of every kind of response, in one place (the ``*_CACHE`` constants, see the README's CDN
-  section): the CDN in front of the API honours them, and freshness after a publish comes from them;
+- the caching policy of every kind of response, in one place (the ``*_CACHE`` constants; the README's CDN section
+  says why): the CDN in front of the API honours them, and freshness after a publish or a withdrawal comes from
+  them, not from invalidations;
 - responses: :func:`ok`, :func:`page` (HTML with the pages' security headers), :func:`see_other`, :func:`json_error`;
 - content negotiation: :func:`prefers_html` (a browser's ``Accept``), :func:`api_url` and :func:`header`.
 
@@ -49,9 +50,11 @@ if TYPE_CHECKING:
 
 JSON = "application/json"
 ERROR_CACHE = "no-store"
-LIST_CACHE = "public, max-age=60, s-maxage=60"
-FEED_CACHE = "public, max-age=60, s-maxage=60"
-ARTICLE_CACHE = "public, max-age=300, s-maxage=3600"
+CONTENT_CACHE = "public, max-age=60, s-maxage=60, stale-while-revalidate=30, stale-if-error=86400"
+"""Articles (JSON and pages), lists, list pages and feeds: what readers see of an edit, a publish or a withdrawal.
+The CDN keeps a copy fresh for a minute, then answers from it at most once more while it revalidates (the ETag makes
+that a 304 when nothing changed), so a change reaches every reader within about 90 s, with no invalidation; an
+origin in trouble (5xx) is covered by the last good copy for a day. Browsers keep a copy for as long as the CDN."""
 SITEMAP_CACHE = "public, max-age=900, s-maxage=900"
 NEWS_SITEMAP_CACHE = "public, max-age=300, s-maxage=300"
 DOC_CACHE = "public, max-age=3600, s-maxage=3600"

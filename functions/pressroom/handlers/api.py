@@ -105,7 +105,7 @@ def _list(root: ApiRoot, index: str | None, listing: Listing, limit: int, cursor
     body = api_models.list_json(
         lambda n: root.reading.list_articles(index, limit=n, cursor=cursor), limit, app.base_url()
     )
-    return web.ok(body, web.LIST_CACHE, **app.vary("Accept"))
+    return web.ok(body, web.CONTENT_CACHE, **app.vary("Accept"))
 
 
 @_json_route("/articles", "Published articles, newest first", api_models.ArticleList, 400)
@@ -127,7 +127,7 @@ def get_article(root: Root, slug: str) -> Response[str]:
     if app.browser():
         return web.see_other(article_url(app.base_url(), quote(slug, safe="")), **app.vary("Accept"))
     body = api_models.article_json(root.reading.get_article(slug), app.base_url())
-    return web.ok(body, web.ARTICLE_CACHE, **app.vary("Accept"))
+    return web.ok(body, web.CONTENT_CACHE, **app.vary("Accept"))
 
 
 @_json_route("/tags/<tag>/articles", "Published articles with a tag, newest first", api_models.ArticleList, 400, 404)
@@ -141,7 +141,7 @@ def list_tag_articles(root: Root, tag: str, limit: Limit = DEFAULT_LIMIT, cursor
 def _listing_page(root: ApiRoot, listing: Listing, cursor: str | None) -> Response[str]:
     page = root.reading.list_articles(listing.index, limit=pages.PAGE_SIZE, cursor=cursor)
     status, body = pages.listing_page(root.app.site(), listing, page, cursor=cursor)
-    return web.page(body, web.LIST_CACHE, status)
+    return web.page(body, web.CONTENT_CACHE, status)
 
 
 @_page_route("/", "The front page: the newest articles", 400)
@@ -151,7 +151,7 @@ def front_page(root: Root, cursor: PageCursor = None) -> Response[str]:
 
 @_page_route("/news/<slug>", "An article's page", 404, 410)
 def article_page(root: Root, slug: str) -> Response[str]:
-    return web.page(pages.render_article(root.app.site(), root.reading.get_article(slug)), web.ARTICLE_CACHE)
+    return web.page(pages.render_article(root.app.site(), root.reading.get_article(slug)), web.CONTENT_CACHE)
 
 
 @_page_route("/tags/<tag>", "A tag's articles", 400, 404)
@@ -178,7 +178,7 @@ def _feed(root: ApiRoot, fmt: str, listing: Listing) -> Response[str]:
     body, content_type = render_feed(
         fmt, listing, root.reading.feed(listing.index), root.app.site(), root.reading.now()
     )
-    return web.ok(body, web.FEED_CACHE, content_type)
+    return web.ok(body, web.CONTENT_CACHE, content_type)
 
 
 def _feed_route(fmt: str, kind: ListingKind) -> Callable[..., Response[str]]:
