@@ -72,7 +72,7 @@ SectionFilter = Annotated[
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ArticleSummaryOut(_Out):
