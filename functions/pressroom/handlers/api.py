@@ -9,27 +9,40 @@ composition root reaches the routes through Powertools' ``append_context`` and `
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
-from urllib.parse import quote
+import gc
 
-from aws_lambda_powertools.event_handler import Depends, Request
-from aws_lambda_powertools.event_handler.api_gateway import Response, Router
-from aws_lambda_powertools.logging import correlation_paths
+# What these imports make (modules, classes, pydantic models, Powertools) lives as long as the process, so the
+# collector would only walk it again and again while they run and at every later collection (the first request's
+# boto3 import included: about 25 ms of a cold start in all): it is paused meanwhile, and what they made is frozen
+# out of its generations once they are done.
+_COLLECTING = gc.isenabled()
+gc.disable()
+try:
+    from collections.abc import Callable
+    from dataclasses import dataclass
+    from datetime import datetime
+    from functools import lru_cache
+    from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+    from urllib.parse import quote
 
-from pressroom import api_models, pages, sitemaps, web
-from pressroom.api_models import Cursor, Limit, PageCursor, SectionFilter, TagFilter
-from pressroom.config import ApiSettings
-from pressroom.cursor import CursorCodec, fallback_secret
-from pressroom.links import FEED_FORMATS, FEED_TYPES, FRONT, Listing, ListingKind
-from pressroom.models import article_url
-from pressroom.observability import logger, metrics, tracer
-from pressroom.ports import FeedReader
-from pressroom.reading import DEFAULT_LIMIT, ReadService, list_index_for, listing_for, tag_route_index, utc_now
-from pressroom.text import slugify
+    from aws_lambda_powertools.event_handler import Depends, Request
+    from aws_lambda_powertools.event_handler.api_gateway import Response, Router
+    from aws_lambda_powertools.logging import correlation_paths
+
+    from pressroom import api_models, pages, sitemaps, web
+    from pressroom.api_models import Cursor, Limit, PageCursor, SectionFilter, TagFilter
+    from pressroom.config import ApiSettings
+    from pressroom.cursor import CursorCodec, fallback_secret
+    from pressroom.links import FEED_FORMATS, FEED_TYPES, FRONT, Listing, ListingKind
+    from pressroom.models import article_url
+    from pressroom.observability import logger, metrics, tracer
+    from pressroom.ports import FeedReader
+    from pressroom.reading import DEFAULT_LIMIT, ReadService, list_index_for, listing_for, tag_route_index, utc_now
+    from pressroom.text import slugify
+finally:
+    gc.freeze()
+    if _COLLECTING:
+        gc.enable()
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
