@@ -299,7 +299,7 @@ _PROSE = (
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True)
 
 
 class LinkIn(_Strict):
@@ -423,7 +423,7 @@ def upload_json_schema() -> dict[str, Any]:
 
 
 class _Domain(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 def _provenance_always_served(schema: dict[str, Any]) -> None:

@@ -111,11 +111,6 @@ def listing_for(kind: ListingKind, segment: str) -> Listing:
     return Listing(kind, slug)
 
 
-def tag_route_index(tag: str) -> str:
-    """The index of ``/tags/{tag}/…`` (see :func:`listing_for`)."""
-    return listing_for("tag", tag).index
-
-
 def named(listing: Listing, summaries: Iterable[ArticleSummary]) -> Listing:
     """``listing`` with the name its articles give it (the tag's, the section's or the author's as written), or the
     slug: never the raw route segment, so what a client typed is not reflected into a page or a feed."""

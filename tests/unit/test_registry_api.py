@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pressroom import web
 from pressroom.config import ApiSettings
 from pressroom.handlers import api
 from pressroom.models import Tag
@@ -74,7 +75,7 @@ def test_a_merged_tags_routes_redirect_to_the_canonical_tag(
 ) -> None:
     reply = client.request("GET", path, query=query)
     assert (reply.status, reply.headers["Location"]) == (301, API + location)
-    assert reply.headers["Cache-Control"] == api.LIST_CACHE and reply.body == ""
+    assert reply.headers["Cache-Control"] == web.CONTENT_CACHE and reply.body == ""
     followed = client.request("GET", location.split("?")[0], query=query)
     assert followed.status == 200
     head = client.request("HEAD", path, query=query)
