@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from pressroom.cleaning import CleanBody
 from pressroom.events import S3EventRecord
@@ -128,7 +129,8 @@ class Ingest:
         uploaded after it is newer by the order of ``versions`` (whatever the ids: the key serves its newest; undecided,
         the later upload wins, as S3 orders them)."""
         life = self.source.life(key)
-        at = next((n for n, v in enumerate(life) if _is(v, version_id, etag)), None)
+        named = [n for n, v in enumerate(life) if _is(v, version_id, etag)]
+        at = named[-1] if named else None  # by ETag alone: the latest upload of those bytes
         earlier = self._read_version(key, life[at].version_id or version_id, etag) if at is not None else None
         if at is None or earlier is None:
             return Result(Outcome.STALE, key, detail="superseded by a later upload of the key (it has its own event)")
@@ -194,15 +196,27 @@ class Ingest:
         return self.publish(_Offer(obj, upload, version, current, reindex))
 
     def reject(
-        self, key: str, etag: str | None, error: UploadRejected, *, outcome: Outcome = Outcome.REJECTED
+        self,
+        key: str,
+        etag: str | None,
+        error: UploadRejected,
+        *,
+        outcome: Outcome = Outcome.REJECTED,
+        refused: Version | None = None,
     ) -> Result:
-        report = {
+        """Write the report of ``key`` (on the object with ``etag``). ``refused``: the version of the key refused its
+        id (``id_taken``), kept in the key's report (through later rejections too) so that an older upload after it
+        does not take its place."""
+        report: dict[str, Any] = {
             "key": key,
             "etag": etag.strip('"') if etag else etag,
             "received_at": self.clock().isoformat(timespec="seconds").replace("+00:00", "Z"),
             "errors": [e.as_dict() for e in error.errors],
         }
         previous = self.source.read_rejection(key)
+        kept = previous.get("refused_version") if previous else None
+        if refused is not None or kept:
+            report["refused_version"] = str(refused) if refused is not None else kept
         if previous is None or (previous.get("etag"), previous.get("errors")) != (report["etag"], report["errors"]):
             self.events.emit([rejection_event(report)])
         report_key = self.source.write_rejection(key, report)
@@ -286,6 +300,9 @@ class Ingest:
             check_times(offer.upload, offer.obj.last_modified)
         except UploadRejected as e:
             return self.reject(offer.obj.key, offer.obj.etag, e) if offer.current else _superseded(offer.obj)
+        refusal = self._outranked_by_refused(offer)
+        if refusal is not None:
+            return refusal
         if not (current and current.source_key == offer.obj.key and not current.stored.deleted):
             refusal = self._retire_earlier_id(offer)  # the id is not this key's yet: it may be changing its id
             if refusal is not None:
@@ -369,20 +386,43 @@ class Ingest:
             self.source.clear_rejection(offer.obj.key)
 
     def _taken(self, current: ArticleRecord, offer: _Offer) -> Result:
-        if not offer.current:
-            return _superseded(offer.obj)
-        owner, article_id = current.source_key, offer.upload.article_id
+        """Refuse the key's newest version its id. An earlier version (newer by ``updated_at`` than those after it)
+        is reported on the key's current object: nothing is served from the key until it is uploaded again."""
+        owner, article_id, key = current.source_key, offer.upload.article_id, offer.obj.key
+        moment = f"{offer.version.time:%Y-%m-%dT%H:%M:%SZ}"
+        which = "this upload" if offer.current else f"an earlier upload of this key, newer by its time ({moment})"
         error = UploadRejected(
             [
                 ErrorDetail(
                     "id",
-                    f"the id {article_id!r} belongs to {owner}, which published it first; give this upload another "
-                    f'"id" (or another file name), or delete {owner} first',
+                    f"the id {article_id!r} of {which} belongs to {owner}, which published it first; upload it with "
+                    f'another "id" (or another file name), or delete {owner} first',
                     "id_taken",
                 )
             ]
         )
-        return self.reject(offer.obj.key, offer.obj.etag, error)
+        there = offer.obj.etag if offer.current else self.source.current_etag(key)
+        if there is None:
+            return _superseded(offer.obj)
+        return self.reject(key, there, error, refused=offer.version)
+
+    def _outranked_by_refused(self, offer: _Offer) -> Result | None:
+        """A version of the key refused its id and newer than ``offer`` is still the key's newest: ``offer`` is not
+        published either, and the key's report (moved onto ``offer`` if it is the current object) keeps saying why."""
+        key = offer.obj.key
+        report = self.source.read_rejection(key)
+        text = report.get("refused_version") if report else None
+        if not report or not text:
+            return None
+        refused = Version.parse(text)
+        if offer.version.compare(refused) is not Order.OLDER or not any(
+            v.etag == refused.etag for v in self.source.life(key)
+        ):
+            return None
+        if not offer.current:
+            return _superseded(offer.obj)
+        error = UploadRejected([ErrorDetail(e["loc"], e["msg"], e["type"]) for e in report["errors"]])
+        return self.reject(key, offer.obj.etag, error, refused=refused)
 
     def _taken_after(self, base: str, article_id: str) -> set[str]:
         """The run of suffixed slugs (``slug-2``, ``slug-3`` …) other articles own already (GetItems, no writes)."""

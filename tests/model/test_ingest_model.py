@@ -18,8 +18,7 @@ the model says S3 holds:
   served article has exactly the entries of its time, tags and section.
 
 It runs on the in-memory fakes with many examples and on the moto-backed adapters with a few. The smallest examples
-of the bugs it found are plain tests in ``test_model_findings.py``; ``KNOWN_BUGS`` names those not fixed yet (strict
-xfails there), whose effects the model lets through until they are fixed.
+of the bugs it found are plain tests in ``test_model_findings.py``.
 """
 
 from __future__ import annotations
@@ -66,14 +65,6 @@ FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
 INDEXES = ("FEED", "TAG#", "SECTION#")
 MAX_FAULTS_PER_DRAIN = 40
 
-
-KNOWN_BUGS = frozenset(
-    {
-        # When one is fixed, drop it here and its xfail mark in test_model_findings.py.
-        "taken-winner",  # an earlier version that is the key's newest by updated_at, refused as id_taken, lets an
-        # older current object of the key be published (only the stored versions are compared, not refused ones)
-    }
-)
 
 # ---------------------------------------------------------------------------------------------------- the model
 
@@ -123,10 +114,7 @@ class KeyModel:
         if self.deleted:
             return [None]
         winners = self.winners()
-        options: list[Upload | None] = [*winners] if winners else [None]
-        if "taken-winner" in KNOWN_BUGS and self.met_taken_id:
-            options += [None, *(v for v in self.life if v.valid)]
-        return options
+        return [*winners] if winners else [None]
 
 
 def article_fields(n: int, *, article_id: str | None, updated_at: datetime | None, **more: Any) -> dict[str, Any]:

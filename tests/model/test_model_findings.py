@@ -12,7 +12,6 @@ from pressroom.services import Outcome
 from tests.clock import ahead, iso
 from tests.fakes import FakeWorld as World
 from tests.helpers import article
-from tests.model.test_ingest_model import KNOWN_BUGS
 
 
 @pytest.fixture
@@ -103,12 +102,10 @@ def test_a_late_event_of_an_oversized_upload_leaves_no_report_on_a_fixed_key(wor
     assert world.report("big") is None
 
 
-@pytest.mark.xfail(strict=True, reason="known bug 'taken-winner' (KNOWN_BUGS in test_ingest_model.py)")
 def test_a_version_refused_its_id_is_not_outranked_by_an_older_current_object(world: World) -> None:
     """The key's newest version (by time) claims an id another key holds and is refused; the editor then uploads
     bytes whose ``updated_at`` is older. The key's newest version is still the refused one, so nothing is served from
-    it; the pipeline compares the current object only with stored versions, and publishes it."""
-    assert "taken-winner" in KNOWN_BUGS
+    it (the pipeline once compared the current object only with stored versions, and published it)."""
     old = article("Old bytes", updated_at=iso(world.clock.now - timedelta(days=2)))
     world.publish("b", "Holds x", id="x")
     claim = world.bucket.upload("incoming/a.json", article("Claims x", id="x"))
@@ -117,3 +114,18 @@ def test_a_version_refused_its_id_is_not_outranked_by_an_older_current_object(wo
     world.handle(again)
     assert world.served("a") is None
     assert world.report("a") is not None
+
+
+def test_a_version_refused_its_id_stays_the_keys_newest_through_a_later_broken_upload(world: World) -> None:
+    """Once a bug: a broken upload's report replaced the one that named the refused version, so an older upload of
+    the key between them was published."""
+    world.publish("owner", "Holds x", id="x")
+    claim = world.bucket.upload("incoming/k.json", article("Claims x", id="x"))
+    older = world.bucket.upload(
+        "incoming/k.json", article("Older", updated_at=iso(world.clock.now - timedelta(days=2)))
+    )
+    broken = world.bucket.upload("incoming/k.json", b"{broken")
+    for record in (claim, broken, older):
+        world.handle(record)
+    assert world.served("k") is None
+    assert world.report("k") is not None and world.report_type("k") == "json_invalid"
