@@ -31,7 +31,7 @@ from pressroom_stack.moto_gaps import DEFAULT_ACCOUNT_ID, Gap, apply_gaps, insta
 from pressroom_stack.moto_server import one_request_at_a_time, routing_cached
 from pressroom_stack.moto_speedups import fast_moto_dynamodb
 from pressroom_stack.names import ARTIFACTS_BUCKET, DEFAULT_STACK_NAME, STATE_KEY, local_session
-from pressroom_stack.poller import BatchOutcome, SqsMapping, SqsPoller
+from pressroom_stack.poller import BatchOutcome, Clock, SqsMapping, SqsPoller
 from pressroom_stack.runtime import (
     FunctionConfig,
     Handler,
@@ -74,6 +74,9 @@ class LocalStackConfig:
     """Handler overrides by function logical id or name; others are imported from the deployed ``Handler``."""
     on_batch: Callable[[BatchOutcome], None] | None = None
     """Called after each SQS batch an in-process function handled (from the poller's thread)."""
+    clock: Clock | None = None
+    """The pollers' time source and waits; None: the process's clock, with SQS long polling (see ``poller``: under
+    process-wide ``faketime`` timed thread waits never end, so inject a clock there)."""
 
 
 @dataclass(frozen=True)
@@ -318,6 +321,7 @@ class LocalStack:
                     function=function,
                     retry_delay=self.config.retry_delay,
                     on_batch=self.config.on_batch,
+                    clock=self.config.clock,
                 )
                 poller.start()
                 self._pollers.append(poller)

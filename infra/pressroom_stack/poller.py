@@ -16,6 +16,13 @@ execution environment of its own (:class:`~pressroom_stack.runtime.LocalFunction
 Failed messages become visible again (after ``retry_delay`` seconds locally, instead of the queue's full
 visibility timeout, so retries take seconds) and the queue's ``RedrivePolicy`` moves them to the dead-letter queue
 once their receive count reaches ``maxReceiveCount`` -- moto implements that on receive, like SQS.
+
+Every wait and every measure of time goes through the poller's :class:`Clock`. The default, :class:`SystemClock`,
+long-polls (SQS, here moto, waits for messages on the process's clock) and pauses on ``threading.Event``; a clock of
+the caller's (``long_poll == 0``) has the poller short-poll and pause on that clock instead, so nothing waits on the
+process's clock. That matters under process-wide ``faketime``: libfaketime 0.9.10 shifts ``CLOCK_MONOTONIC`` but
+does not intercept ``sem_clockwait``, which CPython 3.11's timed lock waits use, so there a ``Condition``,
+``Event``, ``Queue`` or ``join`` timeout never fires (``time.sleep`` still works), and moto's long poll never ends.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pressroom_stack.runtime import LocalFunction
 
@@ -131,6 +138,38 @@ def failed_ids(result: Any, message_ids: set[str]) -> set[str] | None:
     return ids
 
 
+class Clock(Protocol):
+    """The poller's time source and the way it waits."""
+
+    long_poll: int
+    """Seconds a receive may wait at the queue for messages (SQS long polling, timed by the queue: in-process, the
+    process's clock); 0 for a clock the queue does not share: the poller then short-polls and pauses on the clock."""
+
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary start, never going back."""
+        ...
+
+    def pause(self, seconds: float, stop: threading.Event) -> bool:
+        """Wait up to ``seconds``, less once ``stop`` is set; whether it is set."""
+        ...
+
+
+class SystemClock:
+    """The process's monotonic clock; idle pollers long-poll for a second, as Lambda's pollers long-poll."""
+
+    long_poll = 1
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def pause(self, seconds: float, stop: threading.Event) -> bool:
+        return stop.wait(seconds)
+
+
+IDLE_PAUSE = 0.05
+"""Seconds a short-polling poller (``Clock.long_poll == 0``) pauses after an empty receive."""
+
+
 class SqsPoller:
     """Polls one queue for one function with ``mapping``'s settings: ``concurrency`` batches at once (default:
     the mapping's ``MaximumConcurrency``), each on its own thread."""
@@ -144,6 +183,7 @@ class SqsPoller:
         retry_delay: int = 1,
         concurrency: int | None = None,
         on_batch: Callable[[BatchOutcome], None] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._sqs = sqs
         self.mapping = mapping
@@ -151,6 +191,7 @@ class SqsPoller:
         self._retry_delay = retry_delay
         self._concurrency = concurrency or mapping.max_concurrency
         self._on_batch = on_batch
+        self._clock: Clock = clock or SystemClock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -167,18 +208,22 @@ class SqsPoller:
         self._threads.clear()
 
     def _run(self) -> None:
+        long_poll = self._clock.long_poll
         while not self._stop.is_set():
             try:
-                self.poll_once(wait_seconds=1)
+                outcome = self.poll_once(wait_seconds=long_poll)
             except Exception:  # keep polling through endpoint hiccups, as Lambda's pollers do
                 if self._stop.is_set():
                     return
                 log.exception("poller for %s: receive failed; retrying", self.function.name)
-                self._stop.wait(1.0)
+                self._clock.pause(1.0, self._stop)
+                continue
+            if outcome is None and not long_poll:
+                self._clock.pause(IDLE_PAUSE, self._stop)
 
     def _receive(self, wait_seconds: int) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
-        window_ends = None
+        window_ends: float | None = None
         while len(messages) < self.mapping.batch_size and not self._stop.is_set():
             wait = wait_seconds if not messages else 0
             got: list[Any] = self._sqs.receive_message(
@@ -191,11 +236,13 @@ class SqsPoller:
             messages.extend(got)
             if not messages:
                 break
-            window_ends = window_ends or time.monotonic() + self.mapping.batching_window
-            if time.monotonic() >= window_ends:
+            now = self._clock.monotonic()
+            if window_ends is None:
+                window_ends = now + self.mapping.batching_window
+            if now >= window_ends:
                 break
             if not got:
-                self._stop.wait(min(0.1, max(0.0, window_ends - time.monotonic())))
+                self._clock.pause(min(0.1, window_ends - now), self._stop)
         return messages
 
     def poll_once(self, wait_seconds: int = 0) -> BatchOutcome | None:

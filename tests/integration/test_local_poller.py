@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from pressroom_stack.poller import SqsMapping, SqsPoller, failed_ids, sqs_event
+from pressroom_stack.poller import IDLE_PAUSE, SqsMapping, SqsPoller, failed_ids, sqs_event
 from pressroom_stack.runtime import FunctionConfig, LocalFunction
 from pressroom_stack.template import load_template
 
@@ -179,28 +179,114 @@ def test_sqs_event_converts_message_attributes_to_lambda_names() -> None:
     assert record["messageAttributes"]["trace"]["dataType"] == "String"
 
 
+class StepClock:
+    """A poller clock that moves only when someone pauses on it, by the pause (the pause itself only yields): the
+    poller short-polls (``long_poll = 0``) and none of its waits depends on the process's clock, which may be
+    anything (``faketime '+365 days'``). ``on_pause`` runs at each pause, before it returns."""
+
+    long_poll = 0
+
+    def __init__(self, on_pause: Callable[[], None] = lambda: None) -> None:
+        self.now = 0.0
+        self.pauses: list[float] = []
+        self._lock = threading.Lock()
+        self._on_pause = on_pause
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self.now
+
+    def pause(self, seconds: float, stop: threading.Event) -> bool:
+        with self._lock:
+            self.now += seconds
+            self.pauses.append(seconds)
+        self._on_pause()
+        time.sleep(0)
+        return stop.is_set()
+
+
+class ReceiveLog:
+    """The SQS client, recording the ``WaitTimeSeconds`` of every receive."""
+
+    def __init__(self, sqs: Any) -> None:
+        self._sqs = sqs
+        self.waits: list[int] = []
+
+    def receive_message(self, **request: Any) -> Any:
+        self.waits.append(request.get("WaitTimeSeconds", 0))
+        return self._sqs.receive_message(**request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sqs, name)
+
+
+def pollers_alive() -> list[str]:
+    return [thread.name for thread in threading.enumerate() if thread.name.startswith("poller-")]
+
+
+def test_the_batching_window_is_timed_by_the_pollers_clock(sqs: Any, queues: Any) -> None:
+    queue, arn, _ = queues
+    send(sqs, queue, "early")
+
+    def send_late() -> None:
+        if len(clock.pauses) == 5:
+            send(sqs, queue, "late")
+
+    clock = StepClock(on_pause=send_late)
+    handler = Recorder()
+    mapping = SqsMapping(queue_arn=arn, queue_url=queue, batching_window=2.0)
+    config = FunctionConfig("ingest", "arn:aws:lambda:us-east-1:123456789012:function:ingest", "stand.in", 30, 512)
+    poller = SqsPoller(sqs=sqs, mapping=mapping, function=LocalFunction(config, handler), retry_delay=0, clock=clock)
+    outcome = poller.poll_once()
+    assert outcome is not None and outcome.received == 2
+    assert [r["body"] for r in handler.events[0]["Records"]] == ["early", "late"]
+    assert clock.now == pytest.approx(2.0) and len(clock.pauses) == 20
+
+
+def test_a_poller_on_its_own_clock_never_waits_on_the_process_clock(sqs: Any, queues: Any) -> None:
+    receives: Any = ReceiveLog(sqs)
+    clock = StepClock()
+    mapping = SqsMapping(queue_arn=queues[1], queue_url=queues[0])
+    config = FunctionConfig("ingest", "arn:aws:lambda:us-east-1:123456789012:function:ingest", "stand.in", 30, 512)
+    poller = SqsPoller(sqs=receives, mapping=mapping, function=LocalFunction(config, Recorder()), clock=clock)
+    poller.start()
+    try:
+        for _ in range(2000):
+            if len(clock.pauses) >= 10:
+                break
+            time.sleep(0.01)
+    finally:
+        poller.stop()
+    assert pollers_alive() == []
+    assert len(receives.waits) >= 10 and set(receives.waits) == {0}
+    assert set(clock.pauses) == {IDLE_PAUSE}
+
+
 class Overlapping:
-    """A stand-in handler that records how many invocations run at once and each one's Lambda context."""
+    """A stand-in handler whose invocations wait, with no timeout, until ``wait_for`` of them have run at once (or
+    until :meth:`release`); records the peak and each one's Lambda context."""
 
     def __init__(self, wait_for: int) -> None:
-        self.barrier = threading.Barrier(wait_for, timeout=5)
-        self.lock = threading.Lock()
+        self.wait_for = wait_for
+        self.changed = threading.Condition()
         self.running = self.peak = 0
+        self.released = False
         self.request_ids: list[str] = []
 
     def __call__(self, event: dict[str, Any], context: Any) -> Any:
-        with self.lock:
+        with self.changed:
             self.running += 1
             self.peak = max(self.peak, self.running)
             self.request_ids.append(context.aws_request_id)
-        try:
-            self.barrier.wait()
-        except threading.BrokenBarrierError:
-            pass
-        finally:
-            with self.lock:
-                self.running -= 1
+            self.changed.notify_all()
+            self.changed.wait_for(lambda: self.peak >= self.wait_for or self.released)
+            self.running -= 1
         return {"batchItemFailures": []}
+
+    def release(self) -> None:
+        with self.changed:
+            self.released = True
+            self.changed.notify_all()
 
 
 def test_batches_run_concurrently_up_to_the_mappings_maximum_concurrency(sqs: Any, queues: Any) -> None:
@@ -211,14 +297,17 @@ def test_batches_run_concurrently_up_to_the_mappings_maximum_concurrency(sqs: An
     config = FunctionConfig("ingest", "arn:aws:lambda:us-east-1:123456789012:function:ingest", "stand.in", 30, 512)
     mapping = SqsMapping(queue_arn=arn, queue_url=queue, batch_size=2, max_concurrency=maximum)
     function = LocalFunction(config, handler)
-    poller = SqsPoller(sqs=sqs, mapping=mapping, function=function, retry_delay=0)
+    poller = SqsPoller(sqs=sqs, mapping=mapping, function=function, retry_delay=0, clock=StepClock())
     poller.start()
     try:
-        deadline = time.monotonic() + 20
-        while visible(sqs, queue) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        for _ in range(2000):
+            if not visible(sqs, queue):
+                break
+            time.sleep(0.01)
     finally:
+        handler.release()
         poller.stop()
+    assert pollers_alive() == []
     assert visible(sqs, queue) == 0
     assert handler.peak == maximum
     assert function.environments == maximum
