@@ -130,7 +130,7 @@ def ingest_on_moto(copies: int = 10) -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
-    from bench.aws_calls import CallCounter
+    from bench.aws_calls import CallCounter, table_peek
     from pressroom import preparing, services
     from pressroom.adapters.dynamodb_feed import DynamoDBFeed
     from pressroom.adapters.s3_source import S3ArticleSource
@@ -161,7 +161,7 @@ def ingest_on_moto(copies: int = 10) -> dict[str, Any]:
                         }
                     )
                 )
-        counter = CallCounter()
+        counter = CallCounter(peek=table_peek(ddb))
         totals: dict[str, float] = {}
         store = _Timed(
             DynamoDBFeed("bench", client=counter.attach(boto3.client("dynamodb"))),
