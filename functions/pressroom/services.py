@@ -241,6 +241,7 @@ class Ingest:
         if order is Order.SAME:
             if offer.reindex == "all" or (offer.reindex == "stale" and current.enrichment != self.enrichment):
                 return None
+            self.store.complete(current)
             self._send(article_id, self.store.pending_event(article_id))
             self._clear_if_current(offer)
             return Result(Outcome.DUPLICATE, key, article_id, detail="this version is stored already")
