@@ -8,6 +8,7 @@ computed here from item sizes, by DynamoDB's billing rules: ``write_units`` is t
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -81,13 +82,14 @@ class CallCounter:
 
     With ``peek`` (the stored item of a key, read outside the count) a write bills the larger of the item's size
     before and after, as DynamoDB does; without, an overwrite or update bills what the request carries and a delete
-    the size of its key (a lower bound)."""
+    the size of its key (a lower bound). ``peek_seconds`` is the time the peeks took, not the code's."""
 
     peek: Peek | None = None
     key_names: tuple[str, ...] = ("pk", "sk")
     calls: Counter[str] = field(default_factory=Counter)
     write_units: int = 0
     read_units: float = 0.0
+    peek_seconds: float = 0.0  # time spent peeking, which a timed run subtracts
     _writes: list[_Write] = field(default_factory=list)
     _consistent: bool = False
 
@@ -119,8 +121,16 @@ class CallCounter:
 
     def _planned(self, table: str, item: Item | None, key: Item | None, transactional: bool, update: bool) -> None:
         key = key if key is not None else {name: item[name] for name in self.key_names if item and name in item}
-        before = self.peek(table, key) if self.peek else (None if item is not None or update else key)
+        before = self._peek(table, key) if self.peek else (None if item is not None or update else key)
         self._writes.append(_Write(table, key, None if update else item, before, transactional, update))
+
+    def _peek(self, table: str, key: Item) -> Item | None:
+        assert self.peek is not None
+        start = time.perf_counter()
+        try:
+            return self.peek(table, key)
+        finally:
+            self.peek_seconds += time.perf_counter() - start
 
     def _on_response(self, http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         if model.service_model.service_name != "dynamodb":
@@ -128,7 +138,7 @@ class CallCounter:
         for write in self._writes:
             after = write.item
             if write.update:
-                after = self.peek(write.table, write.key) if self.peek else write.key
+                after = self._peek(write.table, write.key) if self.peek else write.key
             self.write_units += write_units(after, transactional=write.transactional, before=write.before)
         self._writes = []
         consistent = self._consistent
@@ -145,3 +155,4 @@ class CallCounter:
         self.calls.clear()
         self.write_units = 0
         self.read_units = 0.0
+        self.peek_seconds = 0.0

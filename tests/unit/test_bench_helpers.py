@@ -113,7 +113,12 @@ def test_ingest_usage_is_per_published_article():
         "articles": 10,
         "outcomes": {"published": 4, "draft": 1, "rejected": 5},
         "articles_per_second": 20.0,
-        "calls_per_article": {"s3.GetObject": 1.0, "s3.PutObject": 0.5, "dynamodb.GetItem": 2.0},
+        "calls_per_article": {
+            "s3.GetObject": 1.0,
+            "s3.PutObject": 0.5,
+            "s3.DeleteObject": 1.0,
+            "dynamodb.GetItem": 2.0,
+        },
         "dynamodb_write_units_per_written_article": 30.0,
         "dynamodb_read_units_per_article": 3.0,
     }
@@ -122,7 +127,7 @@ def test_ingest_usage_is_per_published_article():
     assert usage.lambda_ms == 50.0
     assert usage.dynamodb_wru == 30.0
     assert usage.dynamodb_rru == 6.0
-    assert usage.s3_get == 2.0
+    assert usage.s3_get == 2.0  # DELETE requests are free
     assert usage.s3_put == (0.5 + 1) * 2  # rejection reports + the editor's upload
     assert usage.sqs_requests == 6.0
 
