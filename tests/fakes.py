@@ -7,6 +7,8 @@ them (``tests/contract/`` runs one suite over each fake and its moto-backed adap
   bounded by ``now`` and by ``after``.
 - ``InMemoryBucket``: a versioned S3 bucket (``ArticleSource``) with an injected clock: a PUT gets an MD5 ETag, a
   version id and a ``LastModified`` at S3's 1-second resolution; a DELETE adds a delete marker; reports are objects.
+- ``InMemoryRegistry``: the tag registry (``TagRegistry``): known tags learned only while unknown, and versioned rules
+  saved only over the version they were edited from; it counts its reads and writes as the adapter's DynamoDB calls.
 - ``FaultInjector``: wraps either fake (or an adapter) and raises a transient AWS error on a seeded share of calls,
   before or after the call takes effect (a lost response), to prove retries. ``FaultAt`` fails exactly the n-th
   call: wrapped around a feed's ``InMemoryTable`` or boto3 client, it cuts a save between two of its steps.
@@ -22,7 +24,7 @@ import json
 import random
 import zlib
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,14 +42,17 @@ from pressroom.ports import (
     ConcurrentChange,
     IndexHit,
     IndexPage,
+    LifeVersion,
     ObjectGone,
     ObjectTooLarge,
     PendingPromo,
+    RegistryChanged,
     SlugTaken,
     SourceObject,
     StoredArticle,
 )
 from pressroom.preparing import encode_article
+from pressroom.registry import NO_RULES, KnownTag, TagRules
 from pressroom.services import Ingest, Result
 from tests.clock import NOW
 from tests.helpers import ObjectVersion, s3_record
@@ -308,7 +313,8 @@ class InMemoryFeed:
                 self.table.put((f"SLUG#{article.slug}", "SLUG"), lock, _free_or_owned_by(article.id))
             except ConditionFailed as e:
                 raise SlugTaken from e
-        if (old is None or old.source_key != write.source_key) and article.id != default_id(write.source_key):
+        back = old is not None and old.stored.deleted and not write.deleted_at
+        if (old is None or old.source_key != write.source_key or back) and article.id != default_id(write.source_key):
             self.table.put((f"SRC#{write.source_key}", "SRC"), {"article_id": article.id})
         indexed = _Indexed(
             article_id=article.id,
@@ -437,6 +443,55 @@ def _hit(item: Item) -> IndexHit:
     return IndexHit(summary["id"], summary["slug"], summary["title"], item["sk"].split("#", 1)[0])
 
 
+# ---------------------------------------------------------------------------------------------------- the registry
+
+
+class InMemoryRegistry:
+    """The tag registry in memory. Implements ``TagRegistry`` like ``DynamoDBRegistry``: ``learn`` records only slugs
+    not known yet (never overwriting one), ``save_rules`` stores rules only over the version they were edited from
+    (else ``RegistryChanged``, nothing written), ``known_tags`` is in slug order. ``reads`` and ``writes`` count the
+    DynamoDB calls the adapter would make (GetItem, BatchGetItem; PutItem, TransactWriteItems)."""
+
+    def __init__(self) -> None:
+        self.tags: dict[str, KnownTag] = {}
+        self.stored: TagRules = NO_RULES
+        self.reads = 0
+        self.writes = 0
+
+    def rules(self) -> TagRules:
+        self.reads += 1
+        return self.stored
+
+    def save_rules(self, rules: TagRules, *, expected_version: int) -> None:
+        if rules.version <= expected_version:
+            raise ValueError(f"rules of version {rules.version} cannot replace version {expected_version}")
+        if self.stored.version != expected_version:
+            raise RegistryChanged(f"the tag rules are at version {self.stored.version}, not {expected_version}")
+        self.writes += 1
+        self.stored = TagRules.from_json(rules.to_json())
+
+    def known(self, slugs: Sequence[str]) -> dict[str, KnownTag]:
+        wanted = list(dict.fromkeys(slugs))[:100]
+        if wanted:
+            self.reads += 1
+        return {slug: self.tags[slug] for slug in wanted if slug in self.tags}
+
+    def learn(self, tags: Sequence[KnownTag]) -> int:
+        present = self.known([t.slug for t in tags])
+        learned = 0
+        for tag in tags:
+            if tag.slug in present or tag.slug in self.tags:
+                continue
+            self.writes += 1
+            self.tags[tag.slug] = tag
+            learned += 1
+        return learned
+
+    def known_tags(self) -> Iterator[KnownTag]:
+        self.reads += 1
+        return iter([self.tags[slug] for slug in sorted(self.tags)])
+
+
 # ---------------------------------------------------------------------------------------------------- the bucket
 
 
@@ -541,6 +596,12 @@ class InMemoryBucket:
     def current_etag(self, key: str) -> str | None:
         current = self.current(key)
         return current.etag if current else None
+
+    def life(self, key: str) -> list[LifeVersion]:
+        versions = self.versions.get(key, [])
+        markers = [n for n, v in enumerate(versions) if v.is_delete_marker]
+        start = markers[-1] + 1 if markers else 0
+        return [LifeVersion(v.version_id, v.etag) for v in versions[start:]]
 
     def write_rejection(self, key: str, report: Mapping[str, object]) -> str:
         report_key = rejection_key(key)
@@ -667,6 +728,7 @@ class FakeWorld:
 
     clock: ManualClock = field(default_factory=ManualClock)
     feed: InMemoryFeed = field(default_factory=InMemoryFeed)
+    registry: InMemoryRegistry = field(default_factory=InMemoryRegistry)
     bucket: InMemoryBucket = field(init=False)
 
     def __post_init__(self) -> None:
@@ -677,7 +739,7 @@ class FakeWorld:
         return self.bucket
 
     def ingest(self, source: Any = None, store: Any = None) -> Ingest:
-        return Ingest(source=source or self.bucket, store=store or self.feed, clock=self.clock)
+        return Ingest(source=source or self.bucket, store=store or self.feed, clock=self.clock, registry=self.registry)
 
     def handle(self, record: dict[str, Any], **ports: Any) -> Result:
         return self.ingest(**ports).handle(S3EventRecord.model_validate(record))

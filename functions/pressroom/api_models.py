@@ -1,15 +1,24 @@
-"""Response models of the read API (DESIGN.md "Read API"): what clients receive, converted explicitly from the
-domain models so that storage-only fields (status, versions) never leak and the OpenAPI document is exact."""
+"""What clients of the read API send and receive (DESIGN.md "Read API"): the query parameters (validated by
+Powertools, which documents them in the OpenAPI document), and the response models, converted explicitly from the
+domain models so that storage-only fields (status, versions) never leak and the OpenAPI document is exact. Every
+body stays within :data:`MAX_RESPONSE_BYTES` (:func:`list_json` for the JSON lists)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from pressroom.cursor import MAX_CURSOR_CHARS
 from pressroom.models import Article, ArticleSummary, Image, RelatedLink, Tag, article_url
+from pressroom.reading import MAX_FILTER_CHARS, MAX_LIMIT
+
+if TYPE_CHECKING:
+    from pressroom.reading import Page
 
 MAX_RESPONSE_BYTES = 5_000_000
 """The most a response body may weigh by :func:`payload_bytes`. Lambda refuses a response payload over 6 MB (and
@@ -29,8 +38,41 @@ def payload_fits(body: str, max_bytes: int = MAX_RESPONSE_BYTES) -> bool:
     return len(body) * _MAX_ESCAPE_BYTES + 2 <= max_bytes or payload_bytes(body) <= max_bytes
 
 
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1-{MAX_LIMIT}.")]
+Cursor = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=MAX_CURSOR_CHARS,
+        description="`next_cursor` of the previous page, exactly as received. Only valid on the list that issued it.",
+    ),
+]
+PageCursor = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=MAX_CURSOR_CHARS,
+        description="Where the previous page ended (the page's own `Older articles` link). Only valid on that list.",
+    ),
+]
+TagFilter = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_FILTER_CHARS,
+        description="Only articles with this tag (matched by slug, e.g. `zoe-saldana`). Not combinable with `section`.",
+    ),
+]
+SectionFilter = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_FILTER_CHARS,
+        description="Only articles of this section (e.g. `entertainment`). Not combinable with `tag`.",
+    ),
+]
+
+
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ArticleSummaryOut(_Out):
@@ -54,7 +96,15 @@ class ArticleSummaryOut(_Out):
                     "language": "en",
                     "word_count": 412,
                     "reading_time_minutes": 2,
-                    "tags": [{"name": "Portmere", "slug": "portmere", "kind": "place", "score": 0.9}],
+                    "tags": [
+                        {
+                            "name": "Portmere",
+                            "slug": "portmere",
+                            "kind": "place",
+                            "score": 0.9,
+                            "provenance": "extracted",
+                        }
+                    ],
                     "image": None,
                 }
             ]
@@ -163,3 +213,34 @@ class JsonFeed(_Out):
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
+
+
+def _json(model: BaseModel) -> str:
+    return json.dumps(model.model_dump(mode="json"), separators=(",", ":"))
+
+
+def article_json(article: Article, base_url: str) -> str:
+    """The article as ``/articles/{slug}`` serves it (compact JSON)."""
+    return _json(ArticleOut.from_article(article, base_url))
+
+
+def _page_json(page: Page, base_url: str) -> str:
+    items = [ArticleSummaryOut.from_summary(s, base_url) for s in page.items]
+    return _json(ArticleList(items=items, next_cursor=page.next_cursor))
+
+
+def list_json(read: Callable[[int], Page], limit: int, base_url: str) -> str:
+    """The ``ArticleList`` of the page ``read(limit)`` returns, within ``MAX_RESPONSE_BYTES``: a page whose items
+    would weigh more is read again with as many items as fit (at least one), so its ``next_cursor`` goes on right
+    after the last one shown."""
+    page = read(limit)
+    body = _page_json(page, base_url)
+    if payload_fits(body):
+        return body
+    room, fitting = MAX_RESPONSE_BYTES - 2 * MAX_CURSOR_CHARS, 0
+    for summary in page.items:
+        room -= payload_bytes(_json(ArticleSummaryOut.from_summary(summary, base_url))) + 1
+        if room < 0:
+            break
+        fitting += 1
+    return _page_json(read(max(fitting, 1)), base_url)

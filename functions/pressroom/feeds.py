@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pressroom.api_models import (
     MAX_RESPONSE_BYTES,
@@ -47,9 +47,12 @@ from pressroom.api_models import (
     payload_bytes,
     payload_fits,
 )
-from pressroom.links import SITE_NAME
+from pressroom.links import SITE_NAME, Listing
 from pressroom.models import ArticleSummary, article_url
-from pressroom.reading import FeedEntry
+from pressroom.reading import FeedEntry, named
+
+if TYPE_CHECKING:
+    from pressroom.pages import Site
 
 RSS_CONTENT_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8"
@@ -289,3 +292,30 @@ def render_atom(meta: FeedMeta, entries: Sequence[FeedEntry], *, max_bytes: int 
         return str(document.decode("utf-8"))
 
     return _fitted(render, entries, _xml_cost, max_bytes)
+
+
+def render_feed(
+    fmt: str, listing: Listing, entries: Sequence[FeedEntry], site: Site, built_at: datetime
+) -> tuple[str, str]:
+    """The feed of ``listing`` in ``fmt`` (``feed.xml``, ``atom.xml`` or ``feed.json``, as in
+    :data:`pressroom.links.FEED_FORMATS`) and its content type. The feed names the list as its articles do; it is
+    served under ``site.feeds_url`` (its self link), its articles and pages are under ``site.base_url``."""
+    listing = named(listing, [e.summary for e in entries])
+    meta = FeedMeta(
+        title=listing.title,
+        description=listing.description,
+        feed_id=listing.feed_id,
+        base_url=site.base_url,
+        self_url=listing.feed_url(site.feeds_url, fmt),
+        home_url=listing.page_url(site.base_url),
+        built_at=built_at.replace(microsecond=0),
+    )
+    render, content_type = _FORMATS[fmt]
+    return render(meta, entries), content_type
+
+
+_FORMATS: dict[str, tuple[Callable[[FeedMeta, Sequence[FeedEntry]], str], str]] = {
+    "feed.xml": (render_rss, RSS_CONTENT_TYPE),
+    "atom.xml": (render_atom, ATOM_CONTENT_TYPE),
+    "feed.json": (render_json_feed, JSON_FEED_CONTENT_TYPE),
+}

@@ -25,6 +25,7 @@ from pydantic import (
     GetJsonSchemaHandler,
     StringConstraints,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic import Tag as UnionTag
 from pydantic_core import PydanticCustomError, core_schema
@@ -39,6 +40,7 @@ MAX_YEAR = 2200
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
 
 TagKind = Literal["person", "organisation", "place", "work", "event", "topic", "editorial"]
+TagProvenance = Literal["editorial", "extracted", "registry"]
 RelatedSource = Literal["promo", "link", "computed"]
 Status = Literal["published", "draft", "withdrawn"]
 
@@ -297,7 +299,7 @@ _PROSE = (
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True)
 
 
 class LinkIn(_Strict):
@@ -421,14 +423,34 @@ def upload_json_schema() -> dict[str, Any]:
 
 
 class _Domain(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+
+def _provenance_always_served(schema: dict[str, Any]) -> None:
+    schema["required"] = [*schema.get("required", []), "provenance"]
 
 
 class Tag(_Domain):
+    model_config = ConfigDict(extra="ignore", frozen=True, json_schema_extra=_provenance_always_served)
+
     name: str = Field(description="Display name, e.g. `Zoë Saldaña`.")
     slug: str = Field(description="URL-safe key, e.g. `zoe-saldana`.")
     kind: TagKind
     score: float = Field(ge=0, description="Relevance, higher first.")
+    provenance: TagProvenance = Field(
+        default="extracted",
+        description="Who decided the tag as served: `editorial` (the upload's `tags`, as given), `extracted` (the "
+        "tagger, as found) or `registry` (the newsroom's tag registry rewrote it: an alias resolved to its canonical "
+        "tag, a rename, or a kind an editor set).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _provenance_from_kind(cls, data: Any) -> Any:
+        """A tag stored before provenance existed (or built without one): an ``editorial`` kind is the editor's."""
+        if isinstance(data, dict) and "provenance" not in data and data.get("kind") == "editorial":
+            return {**data, "provenance": "editorial"}
+        return data
 
 
 class RelatedLink(_Domain):

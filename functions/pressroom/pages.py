@@ -37,9 +37,11 @@ from pressroom.links import (
     tag_url,
 )
 from pressroom.models import Article, ArticleSummary, article_url
+from pressroom.reading import DEFAULT_LIMIT, Page, named
 from pressroom.text import slugify
 
 HTML_CONTENT_TYPE = "text/html; charset=utf-8"
+PAGE_SIZE = DEFAULT_LIMIT
 HEADLINE_CHARS = 110  # what Google shows of a NewsArticle headline
 DESCRIPTION_CHARS = 300
 
@@ -370,6 +372,14 @@ def render_listing(
     main = heading + _feed_links(site, listing) + listed + more
     title = listing.title if not cursor else f"{listing.title} (older articles)"
     return _document(site, lang="en", title=title, head=head, main=main)
+
+
+def listing_page(site: Site, listing: Listing, page: Page, *, cursor: str | None) -> tuple[int, str]:
+    """The status and page of ``listing``'s ``page`` (read after ``cursor``), named as its articles name it. A tag,
+    section or author without any article is a 404 (its page says so), so that crawlers do not keep empty pages."""
+    listing = named(listing, page.items)
+    body = render_listing(site, listing, page.items, cursor=cursor, next_cursor=page.next_cursor)
+    return (404 if not page.items and cursor is None and listing.kind != "front" else 200), body
 
 
 def render_error(site: Site, status: int, message: str) -> str:

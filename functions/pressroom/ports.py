@@ -3,13 +3,14 @@ tests use the hand-written fakes in ``tests/fakes.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from pressroom.models import Article, ArticleSummary
 from pressroom.notices import ArticleEvent
+from pressroom.registry import NO_RULES, KnownTag, TagRules
 
 FEED_INDEX = "FEED"
 
@@ -206,6 +207,15 @@ class SourceObject:
     version_id: str | None = None
 
 
+@dataclass(frozen=True)
+class LifeVersion:
+    """One version of a key's current life (see ``ArticleSource.life``); ``version_id`` None on an unversioned
+    bucket."""
+
+    version_id: str | None
+    etag: str
+
+
 class ObjectGone(Exception):
     """The object was deleted before the event was processed."""
 
@@ -234,6 +244,12 @@ class ArticleSource(Protocol):
         """The ETag of S3's current object at ``key`` (one HeadObject), or None if there is none."""
         ...
 
+    def life(self, key: str) -> list[LifeVersion]:
+        """The versions of ``key`` since its latest deletion (its delete marker), oldest first, S3's current object
+        last; empty when the key is deleted or was never written (one ListObjectVersions, read only when events
+        arrive out of order or the key came back after a deletion)."""
+        ...
+
     def read_rejection(self, key: str) -> dict[str, Any] | None:
         """The report of ``key``, or None."""
         ...
@@ -245,3 +261,59 @@ class ArticleSource(Protocol):
     def clear_rejection(self, key: str) -> None:
         """Remove the report of ``key``, if any: it no longer describes a current problem."""
         ...
+
+
+# ---------------------------------------------------------------- the tag registry
+
+
+class RegistryChanged(Exception):
+    """Another edit of the tag rules was saved since they were read: read them again and redo the edit."""
+
+
+class TagRulesSource(Protocol):
+    """Where the current tag rules are read (the read API needs no more)."""
+
+    def rules(self) -> TagRules:
+        """The newest saved rules (``TagRules()``, version 0, when none were ever saved)."""
+        ...
+
+
+class TagRegistry(TagRulesSource, Protocol):
+    """The newsroom's tag registry: the known tags and the versioned rules (``pressroom.registry``)."""
+
+    def learn(self, tags: Sequence[KnownTag]) -> int:
+        """Record each of ``tags`` whose slug is not known yet; a known tag is never overwritten, not even by a
+        concurrent ``learn``. Returns how many were recorded."""
+        ...
+
+    def known(self, slugs: Sequence[str]) -> dict[str, KnownTag]:
+        """The known tags among ``slugs`` (at most 100), by slug."""
+        ...
+
+    def known_tags(self) -> Iterator[KnownTag]:
+        """Every known tag, by slug."""
+        ...
+
+    def save_rules(self, rules: TagRules, *, expected_version: int) -> None:
+        """Store ``rules`` (edited from version ``expected_version``, so of a higher version) as the newest, only if
+        the newest stored is still ``expected_version``; raises ``RegistryChanged`` otherwise (nothing is written)."""
+        ...
+
+
+class NoRegistry:
+    """A ``TagRegistry`` with no rules that remembers nothing: for tools and tests without a registry."""
+
+    def rules(self) -> TagRules:
+        return NO_RULES
+
+    def learn(self, tags: Sequence[KnownTag]) -> int:
+        return 0
+
+    def known(self, slugs: Sequence[str]) -> dict[str, KnownTag]:
+        return {}
+
+    def known_tags(self) -> Iterator[KnownTag]:
+        return iter(())
+
+    def save_rules(self, rules: TagRules, *, expected_version: int) -> None:
+        raise RegistryChanged("this registry keeps no rules")

@@ -1,9 +1,11 @@
 """From the bytes of an upload to an enriched article, or a rejection: the one code path that the pipeline and
 ``pressroom validate`` share, so both give the same verdict for every input.
 
-Everything here is pure and deterministic: for a given input it fails the same way every time, so any failure is
-the input's (an ``UploadRejected`` with a report), never a fault to retry. Only the steps that need the feed table
-(related links, the final slug) come later, in ``services``.
+Everything here is pure and deterministic: for a given input (and tag rules) it fails the same way every time, so any
+failure is the input's (an ``UploadRejected`` with a report), never a fault to retry. The newsroom's tag rules
+(``pressroom.registry``) are an input like the upload: the caller reads them (the pipeline from the feed table, the
+offline ``pressroom validate`` has none). Only the steps that need the feed table (related links, the final slug)
+come later, in ``services``.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pressroom import cleaning, relating, tagging, text
+from pressroom import cleaning, registry, relating, tagging, text
 from pressroom.cleaning import CleanBody, clean_body, count_words, derive_summary, reading_time_minutes
-from pressroom.models import Article, ArticleUpload, RelatedLink, Tag
+from pressroom.models import MAX_TAGS, Article, ArticleUpload, RelatedLink, Tag
 from pressroom.parsing import ErrorDetail, UploadRejected, parse_upload
 from pressroom.ports import ArticleTooLarge
+from pressroom.registry import NO_RULES, TagRules
 from pressroom.tagging import extract_tags
 
 MAX_CLOCK_SKEW = timedelta(minutes=15)
@@ -29,13 +32,23 @@ def _enrichment_version() -> str:
     """A digest of the code that derives an article from its upload: a change to any of it is a new version, which
     ``pressroom reindex --only-stale`` applies to the stored articles enriched by an older one."""
     digest = hashlib.sha256()
-    for module in (cleaning, tagging, relating, text):
+    for module in (cleaning, tagging, relating, text, registry):
         digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:12]
 
 
 ENRICHMENT_VERSION = _enrichment_version()
+RULED_EXTRACTION = 2 * MAX_TAGS
+"""How many tags the tagger offers when tag rules apply: enough for blocked and merged ones to leave room for the
+next best, of which ``MAX_TAGS`` are kept."""
+
+
+def enrichment_with(code: str, rules: TagRules) -> str:
+    """The enrichment version of an article enriched by ``code`` under ``rules``: the code's version alone while no
+    rules were ever saved, else with the rules' version (``<code>+tags<n>``), so that a registry edit makes every
+    article enriched before it stale for ``pressroom reindex --only-stale``."""
+    return code if rules.version == 0 else f"{code}+tags{rules.version}"
 
 
 @dataclass(frozen=True)
@@ -48,21 +61,27 @@ class Prepared:
     updated_at: datetime
 
 
-def prepare(data: bytes, key: str, *, uploaded_at: datetime) -> Prepared:
-    """Parse, validate and enrich the bytes of ``key``, uploaded (S3 ``LastModified``) at ``uploaded_at``.
+def prepare(data: bytes, key: str, *, uploaded_at: datetime, rules: TagRules = NO_RULES) -> Prepared:
+    """Parse, validate and enrich the bytes of ``key``, uploaded (S3 ``LastModified``) at ``uploaded_at``, with the
+    newsroom's tag ``rules`` (none by default).
 
     Raises ``UploadRejected`` for anything wrong with the input: the upload contract, times too far ahead of the
     upload (an ``updated_at`` in the future would lock the article against every correction), an article too large
     to store, text that cannot be stored (lone surrogates), or a failure of enrichment itself."""
-    return enrich(parse_upload(data, key), uploaded_at=uploaded_at)
+    return enrich(parse_upload(data, key), uploaded_at=uploaded_at, rules=rules)
 
 
-def enrich(upload: ArticleUpload, *, uploaded_at: datetime) -> Prepared:
-    """``prepare`` for an upload parsed already (the pipeline parses first, to skip duplicates before enriching)."""
-    _check_times(upload, uploaded_at)
+def enrich(upload: ArticleUpload, *, uploaded_at: datetime, rules: TagRules = NO_RULES) -> Prepared:
+    """``prepare`` for an upload parsed already (the pipeline parses first, to skip duplicates before enriching).
+
+    Tags are the tagger's (the editor's ``tags`` first) under ``rules`` (``TagRules.apply``): aliases resolved to
+    their canonical tag, blocked tags left out, editors' kinds and names; each tag carries its provenance."""
+    check_times(upload, uploaded_at)
     try:
         clean = clean_body(upload.body)
-        tags = extract_tags(upload.title, clean.text, upload.tags, blocked=clean.footer_names)
+        offered = MAX_TAGS if rules.empty else RULED_EXTRACTION
+        found = extract_tags(upload.title, clean.text, upload.tags, limit=offered, blocked=clean.footer_names)
+        tags = rules.apply(found, limit=MAX_TAGS)
         prepared = Prepared(upload, clean, tags, upload.updated_at or uploaded_at.astimezone(UTC))
         encode_article(build_article(prepared, [], slug=upload.slug or upload.article_id))
     except ArticleTooLarge as e:
@@ -74,7 +93,8 @@ def enrich(upload: ArticleUpload, *, uploaded_at: datetime) -> Prepared:
     return prepared
 
 
-def _check_times(upload: ArticleUpload, uploaded_at: datetime) -> None:
+def check_times(upload: ArticleUpload, uploaded_at: datetime) -> None:
+    """Reject times too far ahead of the upload (its S3 ``LastModified``): the first check of ``enrich``."""
     errors = []
     if upload.updated_at and upload.updated_at > uploaded_at + MAX_CLOCK_SKEW:
         errors.append(

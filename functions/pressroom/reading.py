@@ -7,6 +7,10 @@ exception is the sitemap index of a feed too large for one sitemap (one Query pe
 Visibility rules (DESIGN.md): lists only ever show published articles that are due; by slug,
 an unknown slug, a draft or a scheduled article that is not yet due is *not found*, and a withdrawn (or deleted)
 article that readers could once see is *gone*.
+
+Merged and renamed tags (the tag registry, ``pressroom.registry``): a tag route that names an alias slug is
+:class:`TagMoved` to its canonical tag (the API answers with a redirect), and ``?tag=`` of an alias lists the
+canonical tag; reading the rules is one small GetItem, and only tag routes read them.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from pressroom.cursor import CursorCodec
 from pressroom.links import Listing, ListingKind
 from pressroom.models import Article, ArticleSummary
-from pressroom.ports import FEED_INDEX, FeedReader, section_index, tag_index
+from pressroom.ports import FEED_INDEX, FeedReader, TagRulesSource, section_index, tag_index
 from pressroom.text import slugify
 
 DEFAULT_LIMIT = 20
@@ -39,6 +43,14 @@ class ArticleGone(LookupError):
 
 class InvalidFilter(ValueError):
     """The list filters cannot be served (e.g. ``tag`` and ``section`` together)."""
+
+
+class TagMoved(LookupError):
+    """A tag route names a tag that was merged into another or renamed: ``listing`` is the canonical tag's list."""
+
+    def __init__(self, listing: Listing) -> None:
+        super().__init__(f"this tag is now {listing.slug!r}")
+        self.listing = listing
 
 
 class UnknownName(LookupError):
@@ -99,11 +111,6 @@ def listing_for(kind: ListingKind, segment: str) -> Listing:
     return Listing(kind, slug)
 
 
-def tag_route_index(tag: str) -> str:
-    """The index of ``/tags/{tag}/…`` (see :func:`listing_for`)."""
-    return listing_for("tag", tag).index
-
-
 def named(listing: Listing, summaries: Iterable[ArticleSummary]) -> Listing:
     """``listing`` with the name its articles give it (the tag's, the section's or the author's as written), or the
     slug: never the raw route segment, so what a client typed is not reflected into a page or a feed."""
@@ -144,12 +151,41 @@ class SiteMap:
 
 
 class ReadService:
-    """The read use-cases over a ``FeedReader``; ``clock`` decides which scheduled articles are due."""
+    """The read use-cases over a ``FeedReader``; ``clock`` decides which scheduled articles are due, ``tags`` (the
+    tag registry's rules; none: no tag was ever merged) which tag slugs are aliases of another tag."""
 
-    def __init__(self, reader: FeedReader, cursors: CursorCodec, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        reader: FeedReader,
+        cursors: CursorCodec,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        tags: TagRulesSource | None = None,
+    ) -> None:
         self._reader = reader
         self._cursors = cursors
         self._clock = clock
+        self._tags = tags
+
+    def _canonical(self, tag_slug: str) -> str:
+        return self._tags.rules().canonical(tag_slug) if self._tags is not None else tag_slug
+
+    def tag_listing(self, segment: str) -> Listing:
+        """The tag a ``/tags/{tag}…`` route names (matched by slug, as :func:`listing_for`). Raises
+        :class:`TagMoved` when the slug is an alias (a tag merged into another, or renamed), so that old links and
+        feed subscriptions reach the canonical tag, and :class:`UnknownName` when the segment names no tag."""
+        listing = listing_for("tag", segment)
+        canonical = self._canonical(listing.slug)
+        if canonical != listing.slug:
+            raise TagMoved(Listing("tag", canonical))
+        return listing
+
+    def index_for(self, *, tag: str | None = None, section: str | None = None) -> str | None:
+        """:func:`list_index_for`, where a tag that is an alias lists its canonical tag."""
+        index = list_index_for(tag=tag, section=section)
+        if tag is None or index is None:
+            return index
+        return tag_index(self._canonical(slugify(tag)))
 
     def list_articles(self, index: str | None, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None) -> Page:
         """A page of ``index`` (None: an index that cannot exist, so an empty page) after ``cursor``.

@@ -5,6 +5,11 @@ source of truth: a deleted object is never published), validates and enriches th
 (``preparing``) and writes it with one conditional transaction when it is newer than what is stored, by the order
 of ``versions``. Every deterministic failure is a rejection with a report; only AWS faults propagate (and are
 retried). An article id belongs to the key that first published it while that key exists.
+
+A key serves its newest valid version since its latest deletion, whatever the order its events arrive in: an event
+that names an earlier version offers it only if no later valid version of that life outranks it; a deletion event
+of a key uploaded again since publishes the newest valid version of the new life (or takes the article down); an
+upload that changes its key's id takes down the article of the old id.
 """
 
 from __future__ import annotations
@@ -29,16 +34,20 @@ from pressroom.ports import (
     EventSink,
     FeedStore,
     IndexHit,
+    LifeVersion,
     NoEvents,
+    NoRegistry,
     ObjectGone,
     ObjectTooLarge,
     SlugTaken,
     SourceObject,
+    TagRegistry,
     author_index,
     section_index,
     tag_index,
 )
-from pressroom.preparing import ENRICHMENT_VERSION, build_article, enrich
+from pressroom.preparing import ENRICHMENT_VERSION, build_article, check_times, enrich, enrichment_with
+from pressroom.registry import learnable
 from pressroom.relating import COMPUTED_LIMIT, match_headline, rank_related, tag_weights
 from pressroom.text import slugify
 from pressroom.versions import Order, Version
@@ -93,6 +102,7 @@ class Ingest:
     base_url: str = ""
     enrichment: str = ENRICHMENT_VERSION
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    registry: TagRegistry = field(default_factory=NoRegistry)
 
     def handle(self, record: S3EventRecord) -> Result:
         """Process one S3 event record. Bad input ends in a rejection report; transient AWS errors propagate."""
@@ -100,27 +110,75 @@ class Ingest:
         ref = record.s3.object
         if not key.startswith(INCOMING_PREFIX) or key.endswith("/"):
             return Result(Outcome.IGNORED, key, detail="not an upload under incoming/")
-        if record.is_removal and self.source.current_etag(key) is None:
-            return self.unpublish_deleted(key, record.event_time)
+        if record.is_removal:
+            return self.after_deletion(key, record.event_time)
         try:
             obj = self.source.fetch(key, max_bytes=MAX_OBJECT_BYTES)
         except ObjectGone:
             return Result(Outcome.GONE, key, detail="object deleted before the event was processed")
         except ObjectTooLarge as e:
             return self.reject(key, e.etag, object_too_large(e.size))
-        if record.is_removal or _names(ref.etag, ref.version_id, obj):
-            sequencer = None if record.is_removal else ref.sequencer
-            return self.offer(obj, sequencer=sequencer, current=True, reindex=record.reindex)
-        earlier = self._earlier(key, ref.version_id, ref.etag or "")
-        if earlier is None:
-            return Result(Outcome.STALE, key, detail="superseded by a later upload of the key (it has its own event)")
-        return self.offer(earlier, sequencer=ref.sequencer, current=False)
+        if _names(ref.etag, ref.version_id, obj):
+            return self.offer(obj, sequencer=ref.sequencer, current=True, reindex=record.reindex)
+        return self._offer_earlier(key, ref.version_id, ref.etag or "", ref.sequencer)
 
-    def _earlier(self, key: str, version_id: str | None, etag: str) -> SourceObject | None:
+    def _offer_earlier(self, key: str, version_id: str | None, etag: str, sequencer: str | None) -> Result:
+        """Offer the earlier version an event names if it may still be the key's newest: it is of the key's current
+        life (a version uploaded before the key's latest deletion never competes again) and no valid version
+        uploaded after it is newer by the order of ``versions`` (whatever the ids: the key serves its newest; undecided,
+        the later upload wins, as S3 orders them)."""
+        life = self.source.life(key)
+        at = next((n for n, v in enumerate(life) if _is(v, version_id, etag)), None)
+        earlier = self._read_version(key, life[at].version_id or version_id, etag) if at is not None else None
+        if at is None or earlier is None:
+            return Result(Outcome.STALE, key, detail="superseded by a later upload of the key (it has its own event)")
+        offer = self._admissible(earlier, sequencer, current=False)
+        if offer is None or any(
+            later.version.compare(offer.version) in (Order.NEWER, Order.UNDECIDED)
+            for ref in life[at + 1 :]
+            if (later := self._admissible(self._read_version(key, ref.version_id, ref.etag), None)) is not None
+        ):
+            return _superseded(earlier)
+        return self.publish(offer)
+
+    def _admissible(self, obj: SourceObject | None, sequencer: str | None, *, current: bool = False) -> _Offer | None:
+        """``obj`` as an offer if it passes the checks that need no enrichment (the upload contract and its times),
+        else None."""
+        if obj is None:
+            return None
+        try:
+            upload = parse_upload(obj.data, obj.key)
+            check_times(upload, obj.last_modified)
+        except UploadRejected:
+            return None
+        version = Version.of(
+            updated_at=upload.updated_at, last_modified=obj.last_modified, etag=obj.etag, sequencer=sequencer
+        )
+        return _Offer(obj, upload, version, current)
+
+    def _read_version(self, key: str, version_id: str | None, etag: str) -> SourceObject | None:
         try:
             return self.source.fetch_version(key, max_bytes=MAX_OBJECT_BYTES, version_id=version_id, etag=etag)
         except ObjectTooLarge:
             return None
+
+    def after_deletion(self, key: str, deleted_at: datetime) -> Result:
+        """A deletion of ``key``. Gone: its article is taken out of the feed. Uploaded again since: the newest valid
+        version of its new life replaces whatever its earlier life published (nothing, if none is valid)."""
+        life = self.source.life(key)
+        if not life:
+            self.source.clear_rejection(key)
+            return self.unpublish_deleted(key, deleted_at)
+        best: _Offer | None = None
+        for n, ref in enumerate(life):
+            offer = self._admissible(
+                self._read_version(key, ref.version_id, ref.etag), None, current=n == len(life) - 1
+            )
+            if offer is not None and (best is None or offer.version.compare(best.version) is not Order.OLDER):
+                best = offer
+        if best is None:
+            return self.unpublish_deleted(key, deleted_at)
+        return self.publish(best)
 
     def offer(self, obj: SourceObject, *, sequencer: str | None, current: bool, reindex: str | None = None) -> Result:
         """Offer one version of a key (read from S3) for publication; ``current``: it is S3's current object.
@@ -155,11 +213,13 @@ class Ingest:
         another key. Enrichment runs only once the version is known to be wanted."""
         upload, obj = offer.upload, offer.obj
         current = self.store.get_record(upload.article_id)
-        refusal = self._refusal(current, offer)
+        refusal = self._first_checks(current, offer)
         if refusal is not None:
             return refusal
+        rules = self.registry.rules()
+        enrichment = enrichment_with(self.enrichment, rules)
         try:
-            prepared = enrich(upload, uploaded_at=obj.last_modified)
+            prepared = enrich(upload, uploaded_at=obj.last_modified, rules=rules)
         except UploadRejected as e:
             return self.reject(obj.key, obj.etag, e) if offer.current else _superseded(obj)
         indexed = upload.status == "published"
@@ -182,7 +242,7 @@ class Ingest:
                 version=str(offer.version),
                 source_key=obj.key,
                 base_url=self.base_url,
-                enrichment=self.enrichment,
+                enrichment=enrichment,
             )
             write = ArticleWrite(
                 article=article,
@@ -194,7 +254,7 @@ class Ingest:
                 old=current,
                 pending_promos=pending,
                 event=event,
-                enrichment=self.enrichment,
+                enrichment=enrichment,
             )
             try:
                 self.store.save(write)
@@ -209,6 +269,8 @@ class Ingest:
                 return self.reject(obj.key, obj.etag, error) if offer.current else _superseded(obj)
             self._send(article.id, event)
             self._clear_if_current(offer)
+            if indexed:
+                self.registry.learn(learnable(article.tags, at=self.clock()))
             if indexed and article.published_at <= self.clock():
                 self._resolve_earlier_promos(article)
             outcome = {"published": Outcome.PUBLISHED, "draft": Outcome.STORED_DRAFT}.get(
@@ -217,6 +279,18 @@ class Ingest:
             detail = f"slug {slug}" if slug else "withdrawn before it was ever published: no slug, nothing served"
             return Result(outcome, obj.key, upload.article_id, detail=detail)
         raise ConcurrentChange(f"{upload.article_id}: still contended after {MAX_ATTEMPTS} attempts")
+
+    def _first_checks(self, current: ArticleRecord | None, offer: _Offer) -> Result | None:
+        """The checks before enrichment: the upload's times, a change of the key's id, then ``_refusal``."""
+        try:
+            check_times(offer.upload, offer.obj.last_modified)
+        except UploadRejected as e:
+            return self.reject(offer.obj.key, offer.obj.etag, e) if offer.current else _superseded(offer.obj)
+        if not (current and current.source_key == offer.obj.key and not current.stored.deleted):
+            refusal = self._retire_earlier_id(offer)  # the id is not this key's yet: it may be changing its id
+            if refusal is not None:
+                return refusal
+        return self._refusal(current, offer)
 
     def _refusal(self, current: ArticleRecord | None, offer: _Offer) -> Result | None:
         """Why ``offer`` must not be written over ``current`` (None: write it). Reads S3 only when the order of
@@ -229,27 +303,58 @@ class Ingest:
                 return self._taken(current, offer)
             return None
         if current.stored.deleted or current.source_key != key:
-            if self.source.current_etag(key) != offer.obj.etag:
+            there = self.source.current_etag(key)
+            if there is None or (offer.current and there != offer.obj.etag):
                 return Result(
                     Outcome.STALE, key, article_id, detail="the object changed or was deleted after it was read"
                 )
             return None
         stored = Version.parse(current.stored.version)
-        order = offer.version.compare(stored)
-        if order is Order.UNDECIDED:
-            order = Order.NEWER if self.source.current_etag(key) == offer.obj.etag else Order.OLDER
+        order = self._order(offer, stored)
         if order is Order.SAME:
-            if offer.reindex == "all" or (offer.reindex == "stale" and current.enrichment != self.enrichment):
+            if offer.reindex == "all" or (
+                offer.reindex == "stale"
+                and current.enrichment != enrichment_with(self.enrichment, self.registry.rules())
+            ):
                 return None
             self.store.complete(current)
             self._send(article_id, self.store.pending_event(article_id))
             self._clear_if_current(offer)
             return Result(Outcome.DUPLICATE, key, article_id, detail="this version is stored already")
         if order is Order.OLDER:
-            if not offer.current or self.source.current_etag(key) != offer.obj.etag:
-                return _superseded(offer.obj)
-            error = _stale(stored, offer.version)
-            return self.reject(key, offer.obj.etag, error, outcome=Outcome.STALE)
+            return self._older(offer, stored)
+        return None
+
+    def _order(self, offer: _Offer, stored: Version) -> Order:
+        """How the offered version stands to a stored one of the same key: a stored version of an earlier life of
+        the key (uploaded before its latest deletion) is older than any version of its current life."""
+        order = offer.version.compare(stored)
+        if order is Order.UNDECIDED:
+            order = Order.NEWER if self.source.current_etag(offer.obj.key) == offer.obj.etag else Order.OLDER
+        if order is Order.OLDER and not any(v.etag == stored.etag for v in self.source.life(offer.obj.key)):
+            return Order.NEWER
+        return order
+
+    def _older(self, offer: _Offer, stored: Version) -> Result:
+        if not offer.current or self.source.current_etag(offer.obj.key) != offer.obj.etag:
+            return _superseded(offer.obj)
+        error = _stale(stored, offer.version)
+        return self.reject(offer.obj.key, offer.obj.etag, error, outcome=Outcome.STALE)
+
+    def _retire_earlier_id(self, offer: _Offer) -> Result | None:
+        """An upload that gives its key another id: the article the key published under its earlier id goes (the
+        key's newest version decides what the key serves), unless that article is the key's newer version."""
+        key, article_id = offer.obj.key, offer.upload.article_id
+        earlier_id = self.store.article_id_for_key(key)
+        if earlier_id is None or earlier_id == article_id:
+            return None
+        record = self.store.get_record(earlier_id)
+        if record is None or record.source_key != key or record.stored.deleted:
+            return None
+        stored = Version.parse(record.stored.version)
+        if self._order(offer, stored) is not Order.NEWER:
+            return self._older(offer, stored)
+        self._take_down(earlier_id, key, offer.obj.last_modified)
         return None
 
     def _send(self, article_id: str, event: ArticleEvent | None) -> None:
@@ -292,11 +397,14 @@ class Ingest:
         return taken
 
     def unpublish_deleted(self, key: str, deleted_at: datetime) -> Result:
-        """The object is gone: take its article out of the feed (its id and slug stay known, for 410s)."""
-        self.source.clear_rejection(key)
+        """The object is gone, or none of its versions since its deletion is valid: take its article out of the feed
+        (its id and slug stay known, for 410s)."""
         article_id = self.store.article_id_for_key(key)
         if article_id is None:
             return Result(Outcome.IGNORED, key, detail="no article was published from this key")
+        return self._take_down(article_id, key, deleted_at)
+
+    def _take_down(self, article_id: str, key: str, deleted_at: datetime) -> Result:
         for _ in range(MAX_ATTEMPTS):
             current = self.store.get_record(article_id)
             if current is None or current.source_key != key:
@@ -384,6 +492,13 @@ def _names(etag: str | None, version_id: str | None, obj: SourceObject) -> bool:
     if version_id and obj.version_id:
         return version_id == obj.version_id
     return not etag or etag.strip('"') == obj.etag
+
+
+def _is(version: LifeVersion, version_id: str | None, etag: str) -> bool:
+    """Whether an event's version id (else its ETag) names ``version``."""
+    if version_id and version.version_id:
+        return version.version_id == version_id
+    return version.etag == etag.strip('"')
 
 
 def _served(record: ArticleRecord | None) -> bool:

@@ -14,13 +14,18 @@ date-times in UTC. The limits are the protocols' and Lambda's:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from html import escape
+from typing import TYPE_CHECKING
 
 from pressroom.api_models import MAX_RESPONSE_BYTES, payload_bytes
-from pressroom.links import SITE_NAME
-from pressroom.models import ArticleSummary, article_url
+from pressroom.links import FRONT, SITE_NAME
+from pressroom.models import MAX_YEAR, MIN_YEAR, ArticleSummary, article_url
+
+if TYPE_CHECKING:
+    from pressroom.reading import SiteMap
 
 SITEMAP_CONTENT_TYPE = "application/xml; charset=utf-8"
 ROBOTS_CONTENT_TYPE = "text/plain; charset=utf-8"
@@ -32,6 +37,7 @@ NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 _HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _WORST_SLUG = "x" * 120
 _WORST_DATE = datetime(2000, 12, 31, 23, 59, 59, tzinfo=UTC)
+_MONTH = re.compile(r"(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])\.xml")
 
 
 class NoSuchSitemap(LookupError):
@@ -73,6 +79,30 @@ def render_sitemap_index(sitemaps: Sequence[str]) -> str:
     return f'{_HEAD}<sitemapindex xmlns="{SITEMAP_NS}">{entries}</sitemapindex>'
 
 
+def render_site_map(plan: SiteMap, base_url: str, api_url: str) -> str:
+    """``/sitemap.xml``: the front page and every article when they fit in one sitemap, else the index of the
+    monthly sitemaps, ``<api_url>/sitemaps/YYYY-MM.xml``."""
+    if plan.complete:
+        return render_sitemap(base_url, plan.articles, home=FRONT.page_url(base_url))
+    return render_sitemap_index([f"{api_url}/sitemaps/{m:%Y-%m}.xml" for m in plan.months])
+
+
+def month_named(name: str) -> datetime:
+    """The first day (UTC) of the month that a monthly sitemap's name (``YYYY-MM.xml``) names; raises
+    :class:`NoSuchSitemap` for any other name."""
+    found = _MONTH.fullmatch(name)
+    if found is None or not MIN_YEAR <= int(found["year"]) <= MAX_YEAR:
+        raise NoSuchSitemap("monthly sitemaps are named YYYY-MM.xml; see /sitemap.xml")
+    return datetime(int(found["year"]), int(found["month"]), 1, tzinfo=UTC)
+
+
+def render_month(base_url: str, start: datetime, articles: Sequence[ArticleSummary]) -> str:
+    """The sitemap of the month that begins at ``start``; raises :class:`NoSuchSitemap` when it has no article."""
+    if not articles:
+        raise NoSuchSitemap(f"no article was published in {start:%Y-%m}; see /sitemap.xml")
+    return render_sitemap(base_url, articles, home=None)
+
+
 def news_language(language: str) -> str:
     """The language as Google News names it: the ISO 639 code (``en`` for ``en-GB``), but ``zh-cn``/``zh-tw``."""
     primary, _, rest = language.lower().partition("-")
@@ -96,3 +126,8 @@ def render_news_sitemap(base_url: str, articles: Sequence[ArticleSummary], *, ho
 def render_robots(sitemaps: Sequence[str]) -> str:
     """``robots.txt``: everything may be crawled; where the sitemaps are."""
     return "User-agent: *\nAllow: /\n\n" + "".join(f"Sitemap: {url}\n" for url in sitemaps)
+
+
+def robots_of(api_url: str) -> str:
+    """The API's ``robots.txt``: its sitemap and its Google News sitemap."""
+    return render_robots([f"{api_url}/sitemap.xml", f"{api_url}/news-sitemap.xml"])

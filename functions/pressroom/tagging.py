@@ -1,21 +1,28 @@
 """Offline tag extraction: the people, organisations, places, works, events and topics an article is about.
 
 Pure-Python heuristics, no models and no network, on text that ``cleaning`` has taken the CMS noise out of:
-capitalised phrases are chunked (with connectors such as ``of``, ``de`` and ``&`` inside names); all-caps headings
-and table headers only confirm names seen in ordinary text or in the gazetteer; phrases are cleaned of
-sentence-initial words, titles, positions and descriptors (``Centre``, ``Croat``, ``Top-seeded``), weekdays,
-months, holidays, calendar phrases, generic words and the publication names ``cleaning`` found in footers;
-classified by cues (suffixes, titles, quotes, a compact gazetteer, ``the`` before a name, match context such as
-``beat`` or ``2-1``, surrounding words); merged (a bare surname or club word counts towards the full name that
-appears in the article) and scored by frequency and position. A few keyword families add topic tags.
+datelines (``LONDON, March 3 (Reuters) -``, ``AMSTERDAM 1996-12-08``) keep only their place and bylines go;
+capitalised phrases are chunked (with connectors such as ``of``, ``de`` and ``&`` inside names, initials before
+surnames, a number ending a name: ``FTSE 100``); all-caps headings and table headers only confirm names seen in
+ordinary text or in the gazetteer; phrases are cleaned of sentence-initial words, titles and their modifiers
+(``Senate Majority Leader``), positions and descriptors (``Centre``, ``Croat``, ``Top-seeded``, ``Communist-led``),
+demonyms, weekdays, months, holidays, calendar phrases, generic words and the publication names ``cleaning`` found
+in footers; split at possessives of owners (``Haug's Conservative Party``) and between names joined by ``and``;
+classified by cues (suffixes and heads, legal suffixes, titles, quotes, given names and places from
+``tagging_data/``, ``the`` before a name, match context such as ``beat`` or a score, how the text shortens the
+name: a surname or a brand); merged (a surname, club word, city club, acronym, plural or initialled form counts
+towards the full name that appears in the article) and scored by frequency and position. A few keyword families
+add topic tags.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property, lru_cache, partial
+from pathlib import Path
 from typing import NamedTuple
 
 from pressroom.models import MAX_TAGS, Tag, TagKind
@@ -45,7 +52,8 @@ GENERIC_WORDS = _words(
     "authorities sources reports figures data details scientists researchers delegates leaders members players "
     "supporters spectators viewers readers visitors passengers drivers customers shoppers tenants friends family "
     "moment take choice select state nature language government id tv ok pm am gmt ceo cfo gdp faq pdf news "
-    "standings table results fixtures leaderboard scorecard scorers summary statement update live latest"
+    "standings table results fixtures leaderboard scorecard scorers summary statement update live latest "
+    "pct pts gp gf ga gd gb ot otl"
 )
 PROMO_WORDS = _words(
     "more read related listen see also loading player sign subscribe newsletter newsletters click share "
@@ -86,7 +94,9 @@ DEMONYM_NOUNS = _words(
     "croat serb swede dane finn pole brit briton scot kiwi aussie spaniard turk greek czech slovak slovene "
     "bosnian montenegrin pakistani argentine belgian dutchman frenchman german italian"
 )
-DESCRIPTOR_TAILS = _words("seeded based born old designate elect general winning time ranked")
+DESCRIPTOR_TAILS = _words(
+    "seeded based born old designate elect general winning time ranked led backed owned run funded controlled listed"
+)
 ORG_PREFIXES_SPORT = _words(
     "dinamo dynamo torpedo lokomotiv spartak zenit partizan slavia sparta rapid olimpija vardar steaua"
 )
@@ -104,7 +114,9 @@ DEMONYMS = _words(
 CONNECTORS = _words("of on for and the de del della der den di da do dos das du la le les van von y zu al bin ibn")
 SPLIT_CONNECTORS = _words("of on for and")
 NAME_PARTICLES = _words("de del della der den di da do dos das du la le les van von y zu al bin ibn")
-LEGAL_SUFFIXES = _words("inc ltd plc llc llp corp co gmbh ag sa nv bv spa")
+LEGAL_SUFFIXES = _words(
+    "inc ltd plc llc llp corp co gmbh ag sa nv bv spa asa ab oyj kk bhd tbk pte pty sarl srl kgaa ltda sas"
+)
 ORG_SUFFIXES = _words(
     "fc afc cf sc united city town rovers athletic wanderers albion rangers county hotspur inc ltd plc llc corp "
     "corporation company co party council ministry department university college school academy agency bank group "
@@ -117,7 +129,11 @@ ORG_SUFFIXES = _words(
     "church cabinet court tribunal entertainment brewery bakery industries enterprises ventures solutions "
     "consulting insurance investments securities partnership collective institute press publishing publishers "
     "telecom communications broadcasting radio television tv administration guild consortium observatory "
-    "laboratory network research front choir movement coalition cycling"
+    "laboratory network research front choir movement coalition cycling markets tankers shipping management brands "
+    "logistics mining petroleum chemicals steel aviation aerospace robotics software analytics networks electronics "
+    "semiconductor semiconductors beverages apparel hotels resorts properties realty engineering biotech therapeutics "
+    "biosciences healthcare assurance bancorp financial trading associates advisors advisers athletics division "
+    "platform cloud"
 )
 ORG_HEADS = _words(
     "university college school academy bank ministry department institute institution museum church house chamber "
@@ -133,21 +149,21 @@ PLACE_SUFFIXES = _words(
     "sea ocean river lake mountains mountain mount island islands street road avenue lane square park bridge "
     "stadium arena court county valley bay coast glacier desert airport station province region district peninsula "
     "canyon falls forest heights hills gardens pool strait gulf cape harbour harbor oval ground circuit racecourse "
-    "raceway speedway velodrome crater"
+    "raceway speedway velodrome crater links"
 )
-PLACE_PREFIXES = _words("county lake mount monte mont cape port fort isle gulf river")
+PLACE_PREFIXES = _words("county lake mount monte mont cape port fort isle gulf river st saint")
 REGION_PREFIXES = _words("north south east west northern southern eastern western central upper lower greater new")
 ORG_PREFIXES = _words("real sporting inter olympique borussia united") | ORG_PREFIXES_SPORT
 WORK_CUES = _words(
     "film films movie series show sitcom drama documentary album albums single song track ep novel book memoir "
     "play musical opera ballet podcast programme program magazine journal newspaper poem painting game franchise "
-    "sequel prequel comedy thriller"
+    "sequel prequel comedy thriller probe spacecraft telescope rover lander orbiter satellite"
 )
 WORK_AFTER_CUES = _words(
     "film movie series show sitcom drama documentary album novel musical franchise podcast probe mission "
-    "spacecraft telescope satellite rover app"
+    "spacecraft telescope satellite rover app lander orbiter capsule rocket model models"
 )
-PLACE_CUES = _words("in at from near outside across around inside into to towards via")
+PLACE_CUES = _words("in at from near outside across around inside into to towards via off")
 PERSON_VERBS = _words(
     "said says told added explained admitted insisted recalled wrote tweeted posted smiled laughed joked "
     "argued warned claimed confirmed revealed replied who aged"
@@ -206,6 +222,35 @@ salt lake city|honolulu|anchorage|hollywood|brooklyn|manhattan|wembley|silicon v
 GAZETTEER = frozenset(name.strip() for name in _GAZETTEER_TEXT.replace("\n", "").split("|") if name.strip())
 _CITIES_TEXT = _GAZETTEER_TEXT[_GAZETTEER_TEXT.index("\nlondon|") :]
 CITIES = frozenset(name.strip() for name in _CITIES_TEXT.replace("\n", "").split("|") if name.strip())
+_DATA = Path(__file__).resolve().parent / "tagging_data"
+
+
+class _Lexicon:
+    """The word lists of ``tagging_data/`` (built by ``bench/build_tagging_data.py``), read on first use so that
+    importing the tagger stays cheap: given names (Faker's person providers), cities of 100,000 people or more and
+    countries (GeoNames), folded and lower-cased, without English words."""
+
+    @staticmethod
+    def _read(name: str) -> frozenset[str]:
+        try:
+            return frozenset(line for line in (_DATA / name).read_text(encoding="utf-8").splitlines() if line)
+        except OSError:
+            return frozenset()
+
+    @cached_property
+    def first_names(self) -> frozenset[str]:
+        return self._read("first_names.txt")
+
+    @cached_property
+    def cities(self) -> frozenset[str]:
+        return CITIES | self._read("cities.txt")
+
+    @cached_property
+    def places(self) -> frozenset[str]:
+        return GAZETTEER | self.cities | self._read("countries.txt")
+
+
+_LEXICON = _Lexicon()
 
 TOPICS: dict[str, tuple[str, ...]] = {
     "Elections": ("election", "elections", "vote", "votes", "voters", "ballot", "polls", "turnout", "campaign"),
@@ -226,18 +271,33 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "Theatre": ("play", "stage", "playwright", "theatre", "cast", "rehearsal", "previews"),
     "Books": ("novel", "novels", "author", "publisher", "fiction", "translator", "books"),
 }
-_TOPIC_PATTERNS = {
-    topic: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b") for topic, keys in TOPICS.items()
-}
+_TOPIC_OF = {keyword: topic for topic, keywords in TOPICS.items() for keyword in keywords}
+_TOPIC_PATTERN = re.compile(
+    r"\b(?:" + "|".join(re.escape(k) for k in sorted(_TOPIC_OF, key=len, reverse=True)) + r")\b"
+)
 TOPIC_MIN_HITS = 4
 EDITORIAL_SCORE = 1.0
 MIN_PLACE_SCORE = 0.15
 
 _ABBREVIATIONS = r"(?:Mr|Mrs|Ms|Dr|St|Prof|Gen|Gov|Sen|Rep|Inc|Ltd|Corp|Co|Jr|Sr|Mt|Ft)\.|(?:[A-Z]\.){2,}"
-_TOKEN = re.compile(rf"{_ABBREVIATIONS}|[^\W_]+s['’](?![^\W_])|[^\W_][^\W_]*(?:[-'’.][^\W_]+)*|&|[^\w\s]")
+_TOKEN = re.compile(
+    rf"{_ABBREVIATIONS}|[A-Z]\.(?= ?[A-Z][^\W\d_])|[A-Z]{{1,3}}&[A-Z]{{1,3}}(?![^\W_])|[^\W_]+s['’](?![^\W_])"
+    r"|[^\W_][^\W_]*(?:[-'’.][^\W_]+)*|&|[^\w\s]"
+)
 _DOTTED = re.compile(r"(?:[A-Z]\.){2,}")
+_INITIAL = re.compile(r"[A-Z]\.")
+_NOT_INITIALS = frozenset("AI")
+_MONTH_START = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d"
+_DATE = r"(?:,? (?:[A-Z][a-z]{2,8}\.? \d{1,2}|\d{1,2} [A-Z][a-z]{2,8}|\d{4}-\d\d-\d\d))"
 _DATELINE = re.compile(
-    r"^((?:[A-Z][A-Z.'’-]+ ?){1,4})((?:, [A-Z][\w.]+(?: [A-Z][\w.]+)?)?) ?(?:\([^()]{1,40}\))? ?[—–-]+ "
+    rf"^((?:[A-Z][A-Z.'’-]+ ?){{1,4}})((?:, (?!{_MONTH_START})[A-Z][\w.]+(?: [A-Z][\w.]+)?)?)"
+    rf"{_DATE}? ?(?:\([^()]{{1,40}}\))? ?(?:[—–-]+ |$)"
+)
+_NAME_NUMBER = re.compile(r"\d{1,4}")
+_UNITS = _words(
+    "hour hours minute minutes min mins second seconds sec secs point points pts goal goals vote votes seat seats "
+    "percent pct per cent million billion m bn km kg metres meters miles years year days day games game runs wickets "
+    "overs laps lap of to and for in at on by from with or shots strokes under over"
 )
 _BYLINE = re.compile(r"^By [A-Z][^.!?]{0,80}$")
 _NUMBER = re.compile(r"[-+]?[\d.,:]*\d[\d.,:%]*")
@@ -264,6 +324,30 @@ _DESCRIPTORS = _words("rival insurer lender carmaker retailer broker regulator s
     ORG_CUES - ORG_SUFFIXES - ORG_HEADS
 )
 _PLURAL_ROLES = ("ers", "ists", "ians", "ants", "ents", "ors")
+_ORG_AFTER = _words("shares stock inc ltd plc")
+_IRREGULAR_PLURALS = _words("women men children people")
+_PARTY_WORDS = _words("party alliance movement bloc coalition front group")
+_TITLE_MODIFIERS = _words(
+    "majority minority foreign finance justice interior defence defense health education environment energy trade "
+    "transport culture economy home deputy vice assistant acting former general executive managing senior junior "
+    "shadow opposition state chief associate"
+)
+_SPORT_BODIES = _words(
+    "athletics cycling rowing swimming gymnastics rugby football tennis golf hockey boxing sailing triathlon canoeing "
+    "judo basketball cricket"
+)
+_NAME_ADJECTIVES = _words("olympic paralympic")
+_WORK_HEADS = _words("telescope journal magazine gazette review quarterly")
+_WORK_NAME_WORDS = _words("journal")
+_INNER_ORG_HEADS = ORG_HEADS - _words("house order centre center league party union")
+_COURTS = _words(
+    "supreme high constitutional federal appeals appeal crown magistrates district county international european "
+    "criminal administrative"
+)
+_INSTITUTIONS = _words("senate parliament congress assembly cabinet commission")
+_GENERIC_ONLY = GENERIC_WORDS | CALENDAR_WORDS | TITLE_WORDS | PLACE_SUFFIXES
+_SAID = _words("said says")
+_IT = _words("it its")
 _HOLIDAYS = _words("christmas easter hanukkah diwali ramadan thanksgiving halloween passover")
 _NAME_GOES_ON = ORG_SUFFIXES | EVENT_HEADS
 _ORG_NOT_PLACE_SUFFIXES = ORG_SUFFIXES - PLACE_SUFFIXES
@@ -284,6 +368,7 @@ class _Mention:
     quoted: bool = False
     shouting: bool = False
     table: bool = False
+    after2: str = ""
 
 
 @dataclass
@@ -305,6 +390,10 @@ class _Candidate:
     mentions: int = 0
     in_tables: int = 0
     article_cue: int = 0
+    surname_use: int = 0
+    legal: bool = False
+    brand_use: int = 0
+    initial_mentions: int = 0
     kind: TagKind = "topic"
 
     @cached_property
@@ -334,7 +423,11 @@ def extract_tags(
     body_lines = _body_lines(text)
     mentions, lowercase_words = _mentions(title, body_lines)
     candidates = _candidates(mentions, lowercase_words, _blocked(blocked))
-    extracted = [item for item in _score(candidates, title) if item.kind != "place" or item.score >= MIN_PLACE_SCORE]
+    extracted = [
+        item
+        for item in _score(candidates, title)
+        if item.kind != "place" or item.score >= MIN_PLACE_SCORE or item.mentions >= 2
+    ]
     extracted.extend(_topics(title, body_lines, {item.slug for item in extracted}))
     extracted.sort(key=lambda item: -item.score)
     return _with_editorial(extracted, editorial, limit)
@@ -390,7 +483,7 @@ def _mentions(title: str, lines: list[tuple[int, str]]) -> tuple[list[_Mention],
     sources.extend(lines)
     for paragraph, line in sources:
         masked = _QUOTE.sub(partial(_quoted, paragraph=paragraph, mentions=mentions), line)
-        tokens = [m.group() for m in _TOKEN.finditer(masked)]
+        tokens = _TOKEN.findall(masked)
         lower = [t.lower() for t in tokens if t[:1].islower()]
         lowercase.update(lower)
         numbers = sum(1 for t in tokens if _NUMBER.fullmatch(t))
@@ -454,7 +547,8 @@ def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention], *, table
     before = ""
     previous = ""
     for index, token in enumerate(tokens):
-        word = token[:-1] if token.endswith(".") and len(token) > 1 and not _DOTTED.fullmatch(token) else token
+        dotted = _DOTTED.fullmatch(token) or _INITIAL.fullmatch(token)
+        word = token[:-1] if token.endswith(".") and len(token) > 1 and not dotted else token
         if _is_cap(word):
             if not run:
                 run_initial, before = previous == "" or previous in _SENTENCE_END, _prev_word(tokens, index)
@@ -466,13 +560,29 @@ def _chunk(tokens: list[str], paragraph: int, mentions: list[_Mention], *, table
             and _connects(tokens, index)
         ):
             run.append(word)
+        elif run and _is_cap(run[-1]) and _NAME_NUMBER.fullmatch(word) and _numbered(run[-1], word, tokens, index):
+            run.append(word)
         elif run:
-            _emit(run, paragraph, run_initial, before, word.lower(), mentions, table)
+            after2 = tokens[index + 1].lower() if index + 1 < len(tokens) else ""
+            _emit(run, paragraph, run_initial, before, (word.lower(), after2), mentions, table)
             run = []
         if token not in _QUOTE_CHARS:
             previous = token
     if run:
-        _emit(run, paragraph, run_initial, before, "", mentions, table)
+        _emit(run, paragraph, run_initial, before, ("", ""), mentions, table)
+
+
+def _numbered(name: str, number: str, tokens: list[str], index: int) -> bool:
+    """Whether ``number`` ends the name before it (``FTSE 100 closed``, ``Ariane 6 rocket``, ``S&P 500.``): no year,
+    and a lower-case word other than a unit (``Kessler 1 hour``) or a full stop or comma follows; a number before a
+    name or another number (score lines, tables) ends nothing."""
+    if len(number) == 4 and number[:2] in ("19", "20"):
+        return False
+    following = tokens[index + 1] if index + 1 < len(tokens) else ""
+    if following in (".", ","):
+        acronym = name.isupper() and len(name) > 1 or "&" in name
+        return acronym and (index + 2 >= len(tokens) or not _NUMBER.fullmatch(tokens[index + 2]))
+    return following[:1].islower() and following.isalpha() and following not in _UNITS
 
 
 def _prev_word(tokens: list[str], index: int) -> str:
@@ -497,7 +607,13 @@ def _shout(token: str) -> bool:
 
 
 def _emit(
-    run: list[str], paragraph: int, initial: bool, before: str, after: str, mentions: list[_Mention], table: bool
+    run: list[str],
+    paragraph: int,
+    initial: bool,
+    before: str,
+    after: tuple[str, str],
+    mentions: list[_Mention],
+    table: bool,
 ) -> None:
     """Emit ``run`` as mentions, cut where an all-caps stretch of two or more words (a heading, a table header)
     meets ordinary capitalised words; the all-caps stretches are marked ``shouting``."""
@@ -525,7 +641,8 @@ def _emit(
                     in_title=paragraph < 0,
                     initial=initial and number == 0,
                     before=before if number == 0 else "",
-                    after=after if number == len(merged) - 1 else "",
+                    after=after[0] if number == len(merged) - 1 else "",
+                    after2=after[1] if number == len(merged) - 1 else "",
                     shouting=flag or (paragraph < 0 and all(_shout(t) for t in trimmed if _is_cap(t))),
                     table=table,
                 )
@@ -534,7 +651,7 @@ def _emit(
 
 def _junk(word: str) -> bool:
     low = fold(word).lower().rstrip(".")
-    if low in _JOINERS:
+    if low in _JOINERS or low.isdigit():
         return False
     return (
         low in WEEKDAYS
@@ -545,7 +662,20 @@ def _junk(word: str) -> bool:
     )
 
 
-def _possessive_split(tokens: list[str]) -> list[list[str]]:
+def _is_initial(token: str, table: bool) -> bool:
+    """An initial before a surname: ``R.`` anywhere, ``C`` in a table (``C Okonjo (NGR)``); never ``A`` or ``I``."""
+    if _INITIAL.fullmatch(token):
+        return True
+    return table and len(token) == 1 and token.isupper() and token not in _NOT_INITIALS
+
+
+def _given_name(token: str) -> bool:
+    """A given name (``_Lexicon.first_names``) or an initial (``r.``): the first word of a person's name."""
+    low = token.rstrip(".") if len(token) == 2 and token.endswith(".") else token
+    return len(low) == 1 and low.isalpha() or low in _LEXICON.first_names
+
+
+def _possessive_split(tokens: list[str], surnames: AbstractSet[str] = frozenset()) -> list[list[str]]:
     """Split after a possessive (``Kestrel’s plant``, ``Ann Lee’s Harbour United``) unless a name goes on.
 
     A name goes on (``King’s College London``, ``Teachers’ Union``, ``McBride’s Group``) when an organisation
@@ -562,9 +692,11 @@ def _possessive_split(tokens: list[str]) -> list[list[str]]:
         if base == token or not base:
             pieces[-1].append(token)
             continue
-        plural = token[-1] in "'’"
         owner = _low(base)
-        if goes_on[index + 1] and not _place_key(owner) and (plural or not pieces[-1] or owner in TITLE_WORDS):
+        plural = token[-1] in "'’" or owner in _IRREGULAR_PLURALS
+        first = not [t for t in pieces[-1] if _low(t) != "the"]
+        person = owner in surnames and not plural
+        if goes_on[index + 1] and not _place_key(owner) and not person and (plural or first or owner in TITLE_WORDS):
             pieces[-1].append(token)
             continue
         pieces[-1].append(base)
@@ -572,7 +704,9 @@ def _possessive_split(tokens: list[str]) -> list[list[str]]:
     return [p for p in pieces if p]
 
 
-def _refine(mention: _Mention, lowercase: set[str], known: set[str]) -> list[_Mention]:
+def _refine(
+    mention: _Mention, lowercase: set[str], known: set[str], surnames: AbstractSet[str] = frozenset()
+) -> list[_Mention]:
     """Split a raw mention at junk tokens, weak connectors and inner titles; strip sentence-initial words, titles,
     descriptors and demonyms (``known`` keys, seen away from a sentence start, are never stripped).
 
@@ -583,20 +717,28 @@ def _refine(mention: _Mention, lowercase: set[str], known: set[str]) -> list[_Me
     if mention.quoted:
         return [mention]
     pieces: list[list[str]] = [[]]
-    for token in mention.tokens:
+    tokens = mention.tokens
+    for index, token in enumerate(tokens):
+        if _is_initial(token, mention.table):
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if _is_cap(following) and not _is_initial(following, mention.table) and _low(following) not in STOPWORDS:
+                pieces[-1].append(token)
+                continue
         if _junk(token):
             pieces.append([])
         else:
             pieces[-1].append(token)
-    pieces = [part for piece in pieces for part in (_possessive_split(piece) if piece else [piece])]
+    pieces = [part for piece in pieces for part in (_possessive_split(piece, surnames) if piece else [piece])]
     result: list[_Mention] = []
     for number, piece in enumerate(pieces):
-        parts = [split for part in _split_connectors(piece) for split in _split_titles(part)]
+        after = mention.after if number == len(pieces) - 1 else ""
+        before = mention.before if number == 0 else ""
+        parts = [split for part in _split_connectors(piece, after, before) for split in _split_titles(part)]
         for part_number, part in enumerate(parts):
             initial = mention.initial and number == 0 and part_number == 0
             refined = _strip_front(part, initial, mention, lowercase, known)
             if refined is not None and (number, part_number) != (len(pieces) - 1, len(parts) - 1):
-                refined.after = ""
+                refined.after = refined.after2 = ""
             if refined is not None and len(refined.tokens) <= MAX_NAME_TOKENS:
                 result.append(refined)
     return result
@@ -613,7 +755,10 @@ def _split_titles(tokens: list[str]) -> list[list[str]]:
             and len(tokens) - index - 1 <= 3
             and _low(tokens[index - 1]) not in CONNECTORS
         ):
-            return [tokens[:index], tokens[index:]]
+            left = tokens[:index]
+            while left and _low(left[-1]) in _TITLE_MODIFIERS:
+                left.pop()
+            return [left, tokens[index:]] if left else [tokens[index:]]
     return [tokens]
 
 
@@ -629,7 +774,7 @@ def _is_title(low: str) -> bool:
     return False
 
 
-def _split_connectors(tokens: list[str]) -> list[list[str]]:
+def _split_connectors(tokens: list[str], after: str = "", before: str = "") -> list[list[str]]:
     """Cut at ``of``, ``on``, ``for`` and ``and`` unless they join one name: ``Bank of England``, ``Festival of
     Light``; ``and`` only as in ``Food and Drug Administration`` (one or two words, then a suffix at the end, no
     organisation word before the ``and``: ``Norland Bank and Credit Ostrava`` are two)."""
@@ -641,12 +786,28 @@ def _split_connectors(tokens: list[str]) -> list[list[str]]:
         low = token.lower()
         if low in SPLIT_CONNECTORS and parts[-1]:
             head = fold(parts[-1][-1]).lower()
+            rest_len = len(tokens) - index - 1
+            following = _low(tokens[index + 1]) if rest_len else ""
             if low == "and":
-                short = len(parts[-1]) == 1 or (len(parts[-1]) == 2 and _place_key(_key(parts[-1][:1])))
-                joins = last in ORG_SUFFIXES and len(parts) == 1 and short
-                joins = joins and (len(parts[-1]) == 1 or head not in ORG_HEADS)
+                left = [t for t in parts[-1][-6:] if _low(t) != "the"]
+                while len(left) > 1 and _place_key(_low(left[0])):
+                    left = left[1:]
+                joins = last in ORG_SUFFIXES and len(parts) == 1 and len(left) <= 2
+                joins = joins and (len(left) == 1 or head not in ORG_HEADS) and following != "the"
+                joins = joins and not (head in ORG_SUFFIXES and (rest_len == 1 or len(left) > 1))
+                joins = joins or (after in _PARTY_WORDS and len(tokens) <= 4 and len(parts) == 1)
             else:
                 joins = head in ORG_HEADS or (low == "of" and (head in EVENT_HEADS or head in PLACE_SUFFIXES))
+                joins = joins or (
+                    low == "of"
+                    and before == "the"
+                    and len(parts) == 1
+                    and len(parts[-1]) <= 3
+                    and rest_len <= 3
+                    and not _is_title(_low(parts[-1][0]))
+                    and not [t for t in tokens[index + 1 :] if _low(t) in SPLIT_CONNECTORS]
+                    and len([t for t in tokens[index + 1 :] if _low(t) != "the"]) <= 2
+                )
             if not joins:
                 parts.append([])
                 continue
@@ -666,7 +827,8 @@ def _trim_connectors(tokens: list[str]) -> list[str]:
 
 
 def _place_key(key: str) -> bool:
-    return key in GAZETTEER or key.replace(".", "") in GAZETTEER
+    places = _LEXICON.places
+    return key in places or key.replace(".", "") in places
 
 
 def _starts_place(tokens: list[str]) -> bool:
@@ -689,7 +851,10 @@ def _strip_front(
             title_cue = True
             break
         connects = start + 1 < end and _low(tokens[start + 1]) in CONNECTORS
-        titled = (_is_title(low) and more and not name_goes_on and not connects) or (
+        if low in DEMONYMS and more and _demonym_names(tokens[start + 1 : start + 2], end - start):
+            break
+        led = "-" in low and low.rsplit("-", 1)[-1] in DESCRIPTOR_TAILS
+        titled = (_is_title(low) and more and (led or not name_goes_on) and not connects) or (
             end - start > 2
             and _low(tokens[start + 1]) not in CONNECTORS
             and (low in _DESCRIPTORS or (low in _GENERIC and _shout(tokens[start])))
@@ -712,13 +877,9 @@ def _strip_front(
             start += 1
             continue
         break
-    tokens = _trim_connectors(tokens[start:])
+    tokens = _strip_back(tokens[start:])
     if not tokens:
         return None
-    if len(tokens) == 1:
-        low = fold(tokens[0]).lower()
-        if low in STOPWORDS or low in DEMONYMS or _is_title(low) or low in CONNECTORS:
-            return None
     return _Mention(
         tokens=tokens,
         paragraph=mention.paragraph,
@@ -726,12 +887,36 @@ def _strip_front(
         initial=initial and len(tokens) == 1,
         before=mention.before if tokens[0] == mention.tokens[0] else "",
         after=mention.after,
+        after2=mention.after2,
         title_cue=title_cue,
         shouting=mention.shouting,
         table=mention.table,
     )
 
 
+def _strip_back(tokens: list[str]) -> list[str]:
+    """``tokens`` without edge connectors and trailing demonyms (``World Cup European`` -> ``World Cup``); nothing if
+    what is left is one word that names nothing (a stopword, demonym, title, connector, region word, ``Olympic``)."""
+    tokens = _trim_connectors(tokens)
+    while len(tokens) > 1 and _low(tokens[-1]) in DEMONYMS:
+        tokens = _trim_connectors(tokens[:-1])
+    if len(tokens) == 1:
+        low = _low(tokens[0])
+        if low in STOPWORDS or low in DEMONYMS or _is_title(low) or low in CONNECTORS or low in _NAME_ADJECTIVES:
+            return []
+        if low in REGION_PREFIXES:
+            return []
+    return tokens
+
+
+def _demonym_names(following: list[str], length: int) -> bool:
+    """Whether a demonym is part of the name it starts: before an organisation head (``European Society of
+    Cardiology``, ``British Antarctic Survey``) or a sport alone (``British Athletics``)."""
+    word = _low(following[0]) if following else ""
+    return word in ORG_HEADS or (length == 2 and word in _SPORT_BODIES)
+
+
+@lru_cache(maxsize=16384)
 def _low(token: str) -> str:
     return fold(token).lower()
 
@@ -759,8 +944,9 @@ def _candidates(mentions: list[_Mention], lowercase: set[str], blocked: set[str]
     by_key: dict[str, _Candidate] = {}
     known: set[str] = set()
     ordinary = [m for m in mentions if not m.shouting]
+    surnames = _surnames(ordinary)
     for raw in sorted(ordinary, key=lambda m: m.initial):
-        for mention in _refine(raw, lowercase, known):
+        for mention in _refine(raw, lowercase, known, surnames):
             key = _key(mention.tokens)
             if _add(by_key, key, mention, blocked) and not mention.initial:
                 known.add(key)
@@ -776,13 +962,36 @@ def _candidates(mentions: list[_Mention], lowercase: set[str], blocked: set[str]
     in_text = any(c.count > 0 and c.in_tables < c.mentions for c in by_key.values())
     kept = []
     for candidate in by_key.values():
-        if in_text and candidate.in_tables == candidate.mentions and not _place_key(candidate.key):
+        if in_text and candidate.in_tables == candidate.mentions < 2 and not _place_key(candidate.key):
             continue
         if candidate.count <= 0 or (len(candidate.tokens) == 1 and not _single_word_name(candidate, lowercase, near)):
             continue
         candidate.kind = _classify(candidate)
         kept.append(candidate)
     return kept
+
+
+def _surnames(mentions: list[_Mention]) -> set[str]:
+    """Words that follow a given name in some mention (``Erlend Haug``): surnames, whose possessive ends a name
+    (``Haug's Conservative Party`` is the Conservative Party)."""
+    found = set()
+    first_names = _LEXICON.first_names
+    for mention in mentions:
+        tokens = mention.tokens
+        for index in range(len(tokens) - 1):
+            if _low(tokens[index]) in first_names:
+                found.add(_POSSESSIVE.sub("", _low(tokens[index + 1])))
+        words = [_low(t) for t in tokens[:6]]
+        while words and (words[0] in TITLE_WORDS or words[0] in _TITLE_MODIFIERS or words[0] in DEMONYMS):
+            words = words[1:]
+        if 2 <= len(words) <= 3 and len(tokens) <= 6 and not any(_no_surname(w) for w in words):
+            found.add(words[-1])
+    return found
+
+
+def _no_surname(word: str) -> bool:
+    vocabulary = word in _NAME_GOES_ON or word in ORG_HEADS or word in PLACE_SUFFIXES or word in CONNECTORS
+    return vocabulary or _place_key(word)
 
 
 def _add(by_key: dict[str, _Candidate], key: str, mention: _Mention, blocked: set[str]) -> bool:
@@ -857,13 +1066,21 @@ def _single_word_name(c: _Candidate, lowercase: set[str], near: _NearWords) -> b
         return True
     if c.quoted:
         return True
+    if key in _INSTITUTIONS and key not in lowercase and c.article_cue and c.mentions > c.initial_mentions >= 0:
+        return c.mentions >= 2
+    if key in ORG_SUFFIXES and key not in lowercase and c.reliable and c.mentions >= 2 and key not in _GENERIC_ONLY:
+        return True
     if key in _GENERIC or key in lowercase or (len(key) <= 3 and any(ch.isdigit() for ch in key)):
+        return False
+    if c.initial_mentions >= c.mentions <= 3 and not c.reliable and key not in _LEXICON.first_names:
         return False
     shouted = c.name.isupper()
     if not c.reliable and key.endswith(_PLURAL_ROLES):
         return False
     if c.mentions <= 1 and not c.merged and not c.person_cue and (shouted or near.close(key)):
         return False
+    if c.mentions >= 2 and c.in_tables and c.initial_mentions < c.mentions:
+        return True
     return bool(c.reliable) or c.mentions >= 3 or (c.mentions >= 2 and (c.in_title or shouted))
 
 
@@ -871,7 +1088,7 @@ def _observe(candidate: _Candidate, mention: _Mention) -> None:
     display = _display(mention.tokens)
     if display.isupper() and len(display) > 3 and not _DOTTED.fullmatch(display) and _place_key(candidate.key):
         display = " ".join(word.capitalize() for word in display.split())
-    weight = 0.0 if mention.in_title else (0.3 if mention.table else 1.0)
+    weight = 0.0 if mention.in_title else (0.5 if mention.table else 1.0)
     candidate.forms[display] = candidate.forms.get(display, 0.0) + (
         0.1 if mention.shouting else 0.5 if mention.initial else 1.0
     )
@@ -891,9 +1108,16 @@ def _observe(candidate: _Candidate, mention: _Mention) -> None:
     candidate.person_cue += int(mention.after in PERSON_VERBS or mention.before in PERSON_VERBS or mention.title_cue)
     candidate.place_cue += int(mention.before in PLACE_CUES or mention.after in PLACE_SUFFIXES)
     candidate.work_cue += int(mention.before in WORK_CUES or mention.after in WORK_AFTER_CUES)
+    legal = _low(mention.tokens[-1]).rstrip(".") in LEGAL_SUFFIXES
     candidate.org_cue += int(mention.before in ORG_CUES)
+    candidate.legal = candidate.legal or legal
+    candidate.org_cue += int(mention.after in _ORG_AFTER or (mention.after in _SAID and mention.after2 in _IT))
+    candidate.initial_mentions += int(mention.initial)
     candidate.sport_cue += int(
-        mention.before in SPORT_ORG_BEFORE or mention.after in SPORT_ORG_AFTER or bool(_SCORE.fullmatch(mention.after))
+        mention.before in SPORT_ORG_BEFORE
+        or mention.after in SPORT_ORG_AFTER
+        or bool(_SCORE.fullmatch(mention.after))
+        or (mention.table and mention.after.isdigit())
     )
 
 
@@ -909,12 +1133,19 @@ def _merge(by_key: dict[str, _Candidate]) -> None:
         for abbreviation in _abbreviations(full):
             index.setdefault(abbreviation, []).append(full)
     for short in sorted(by_key.values(), key=lambda c: len(c.tokens)):
-        if short.key in GAZETTEER or short.quoted:
+        club = short.sport_cue > short.place_cue
+        if (short.key in GAZETTEER and not club) or short.quoted:
             continue
+        initialled = len(short.tokens) > 1 and len(short.tokens[0].rstrip(".")) == 1
+        acronym = len(short.tokens) == 1 and short.name.isupper() and len(short.key.replace(".", "")) >= 2
+        lookup = (short.key.replace(".", ""),) if acronym else tuple(short.tokens)
         targets = [
             c
-            for c in index.get(tuple(short.tokens), ())
-            if len(c.tokens) > len(short.tokens) and c.count > 0 and _abbreviates(short, c)
+            for c in index.get(lookup, ())
+            if c is not short
+            and (len(c.tokens) > len(short.tokens) or (initialled and len(c.tokens) == len(short.tokens)))
+            and c.count > 0
+            and (_abbreviates(short, c) or (acronym and lookup[0] in _initials(c.tokens)))
         ]
         if not targets:
             continue
@@ -928,53 +1159,111 @@ def _merge(by_key: dict[str, _Candidate]) -> None:
         target.first_paragraph = target.first_paragraph or short.first_paragraph
         target.person_cue += short.person_cue
         target.title_cue += short.title_cue
+        target.article_cue += short.article_cue
+        target.mentions += short.mentions
+        target.in_tables += short.in_tables
+        target.initial_mentions += short.initial_mentions
+        target.sport_cue += short.sport_cue
+        target.org_cue += short.org_cue
+        target.legal = target.legal or short.legal
+        if target.tokens[-len(short.tokens) :] == short.tokens:
+            target.surname_use += short.mentions
+        elif target.tokens[: len(short.tokens)] == short.tokens:
+            target.brand_use += short.mentions
         short.count = 0
 
 
 def _abbreviations(full: _Candidate) -> set[tuple[str, ...]]:
     """Every shorter token sequence ``s`` for which ``_abbreviates(s, full)`` may hold (a superset)."""
     f = tuple(full.tokens)
-    found: set[tuple[str, ...]] = set()
-    if f[0] in GAZETTEER:
+    found: set[tuple[str, ...]] = {(initials,) for initials in _initials(f)}
+    places = _LEXICON.places
+    if _place_key(f[0]):
         found.add(f[1:])
+    if len(f) >= 2 and _place_key(f[-1]) and not _place_key(f[0]):
+        found.update({f[:1], f[:-1]})
+    if len(f) >= 2 and _place_key(f[0]):
+        found.add(f[:1])
+    if len(f) >= 3 and _place_key(" ".join(f[:2])):
+        found.add(f[:2])
     if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
         found.update(f[:length] for length in range(1, len(f)))
-        found.add(f[-1:])
-    elif not (len(f) > 4 or any(t in GAZETTEER for t in f)):
+        found.update({f[-1:], (f[0] + "s",)})
+    elif not (len(f) > 4 or any(t in places for t in f)):
         found.update(f[-length:] for length in range(1, len(f)))
         found.add(f[:1])
+        if f[0][:1].isalpha():
+            found.update({(f[0][0], *f[1:]), (f[0][0] + ".", *f[1:])})
     return found
+
+
+def _initials(tokens: Sequence[str]) -> set[str]:
+    """The acronyms a name of two to eight words may go by: its initials with and without connectors (``Bank of
+    Japan`` -> ``boj``, ``bj``; ``National Snow and Ice Data Center`` -> ``nsidc``)."""
+    if not 2 <= len(tokens) <= MAX_NAME_TOKENS:
+        return set()
+    if _place_key(tokens[0]) and len(tokens) > 2:
+        return _initials(tokens[1:])
+    every = "".join(t[0] for t in tokens if t[:1].isalpha())
+    content = "".join(t[0] for t in tokens if t[:1].isalpha() and t not in CONNECTORS)
+    return {every, content} - {""} if len(content) >= 2 else set()
 
 
 def _abbreviates(short: _Candidate, full: _Candidate) -> bool:
     s, f = short.tokens, full.tokens
-    if f[0] in GAZETTEER and f[1:] == s:
+    if len(s) == 1 and len(f) > 1 and s[0] == f[0] + "s" and (f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS):
         return True
+    places = _LEXICON.places
+    if _place_key(f[0]) and f[1:] == s:
+        return True
+    if len(f) >= 2 and _place_key(f[-1]) and not _place_key(f[0]) and (s == f[:1] or s == f[:-1]):
+        return True
+    if _place_key(" ".join(s)) and f[: len(s)] == s and len(f) > len(s):
+        return short.sport_cue > short.place_cue
     if f[-1] in ORG_SUFFIXES or f[-1] in EVENT_HEADS or "&" in f or full.quoted:
         return (f[: len(s)] == s or s == f[-1:]) and not (len(s) == 1 and s[0] in STOPWORDS)
-    if len(f) > 4 or any(t in GAZETTEER for t in f):
+    if len(f) > 4 or any(t in places for t in f):
         return False
+    if len(s) == len(f) and len(s[0].rstrip(".")) == 1 and len(f[0]) > 2:
+        return f[0].startswith(s[0].rstrip(".")) and s[1:] == f[1:]
     return f[-len(s) :] == s or (len(s) == 1 and f[0] == s[0])
 
 
 def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read top to bottom
+    """The kind of a candidate: the gazetteer, then a legal suffix, quotes, the words of the name (suffixes, heads,
+    prefixes, a given name first), then its cues in the text (``the`` before it, match context, titles, ``said``)."""
     tokens = c.tokens
     last, first = tokens[-1], tokens[0]
     if _place_key(c.key):
-        return "organisation" if c.key in CITIES and c.sport_cue > c.place_cue else "place"
+        return "organisation" if c.key in _LEXICON.cities and c.sport_cue > c.place_cue else "place"
     if c.quoted and c.quoted * 2 >= c.reliable:
         return "work"
+    if c.legal:
+        return "organisation"
     if last in EVENT_HEADS or (len(tokens) > 1 and " ".join(tokens[-2:]) == "grand prix"):
         return "event"
+    if len(tokens) > 2 and first in EVENT_HEADS and tokens[1] == "of":
+        return "event"
+    if last in _WORK_HEADS or (len(tokens) > 1 and any(t in _WORK_NAME_WORDS for t in tokens)):
+        return "work"
     if last in _ORG_NOT_PLACE_SUFFIXES or "&" in tokens or (first in ORG_HEADS and "of" in tokens):
         return "organisation"
     if (first in ORG_PREFIXES or first in ORG_HEADS) and len(tokens) > 1:
         return "organisation"
+    if any(t in _INNER_ORG_HEADS for t in tokens[1:]) or (last == "court" and first in _COURTS):
+        return "organisation"
     if last in PLACE_SUFFIXES or (first in PLACE_PREFIXES and len(tokens) > 1):
         return "place"
-    if first in REGION_PREFIXES and (len(tokens) == 2 or " ".join(tokens[1:]) in GAZETTEER):
+    if first in REGION_PREFIXES and (len(tokens) == 2 or " ".join(tokens[1:]) in _LEXICON.places):
         return "place"
-    if len(tokens) == 2 and last in CITIES and first not in PLACE_PREFIXES:
+    if len(tokens) == 2 and last in _LEXICON.cities and first not in PLACE_PREFIXES:
+        return "organisation"
+    if len(tokens) > 1 and _NAME_NUMBER.fullmatch(last):
+        return "work" if c.work_cue > c.org_cue else "organisation"
+    if 2 <= len(tokens) <= 4 and _given_name(first) and last not in ORG_SUFFIXES and not c.article_cue:
+        return "person"
+    person = c.person_cue + c.surname_use + c.title_cue
+    if len(tokens) > 1 and c.org_cue + c.brand_use > person:
         return "organisation"
     if c.work_cue > c.person_cue:
         return "work"
@@ -988,12 +1277,14 @@ def _classify(c: _Candidate) -> TagKind:  # noqa: C901 - one decision list, read
     if len(tokens) == 1:
         if c.title_cue or c.person_cue > c.org_cue + c.place_cue:
             return "person"
-        if c.place_cue > c.person_cue + c.org_cue:
+        if c.place_cue > c.person_cue + c.org_cue + c.sport_cue:
             return "place"
         return "organisation"
     if len([t for t in tokens if t not in NAME_PARTICLES]) > 3 or tokens[0] == "the":
         return "organisation"
-    if c.article_cue + c.sport_cue > c.person_cue:
+    if c.article_cue > c.person_cue:
+        return "organisation"
+    if c.sport_cue > c.person_cue and (last.endswith("s") or _place_key(last)):
         return "organisation"
     return "person"
 
@@ -1013,6 +1304,7 @@ class _Scored(NamedTuple):
     slug: str
     kind: TagKind
     score: float
+    mentions: int = 0
 
 
 def _score(candidates: list[_Candidate], title: str) -> list[_Scored]:
@@ -1025,9 +1317,9 @@ def _score(candidates: list[_Candidate], title: str) -> list[_Scored]:
             len(surname) > 3 and surname in folded_title and re.search(rf"\b{re.escape(surname)}\b", folded_title)
         )
         score = c.count + 0.5 * c.merged + (2.5 if in_title else 0.0) + (1.5 if c.first_paragraph else 0.0)
-        if len(c.tokens) == 1 and not c.merged and c.kind != "place":
+        if len(c.tokens) == 1 and not c.merged and c.kind != "place" and c.mentions < 3:
             score *= 0.6
-        item = _Scored(c.name, slugify(c.name), c.kind, score * _KIND_WEIGHT[c.kind])
+        item = _Scored(c.name, slugify(c.name), c.kind, score * _KIND_WEIGHT[c.kind], c.mentions)
         if item.slug and (item.slug not in best or item.score > best[item.slug].score):
             best[item.slug] = item
     top = max((item.score for item in best.values()), default=1.0)
@@ -1042,10 +1334,13 @@ def _topics(title: str, lines: list[tuple[int, str]], taken: set[str]) -> list[_
     text = fold(title + "\n" + "\n".join(line for _, line in lines)).lower()
     lead = fold(title + "\n" + "\n".join(line for number, line in lines if number == 0)).lower()
     found = []
-    counted = []
-    for topic, pattern in _TOPIC_PATTERNS.items():
-        words = pattern.findall(text)
-        counted.append((topic, len(words), len(set(words)), bool(pattern.search(lead))))
+    hits_of: dict[str, int] = dict.fromkeys(TOPICS, 0)
+    words_of: dict[str, set[str]] = {topic: set() for topic in TOPICS}
+    for word in _TOPIC_PATTERN.findall(text):
+        hits_of[_TOPIC_OF[word]] += 1
+        words_of[_TOPIC_OF[word]].add(word)
+    leading = {_TOPIC_OF[word] for word in _TOPIC_PATTERN.findall(lead)}
+    counted = [(topic, hits_of[topic], len(words_of[topic]), topic in leading) for topic in TOPICS]
     best = max((hits for _, hits, _, _ in counted), default=0)
     for topic, hits, distinct, in_lead in counted:
         slug = slugify(topic)

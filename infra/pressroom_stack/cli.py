@@ -24,6 +24,7 @@ from pressroom_stack.names import DEFAULT_STACK_NAME
 
 F = TypeVar("F", bound=Callable[..., Any])
 FEED_PATHS = {"json": "/feed.json", "rss": "/feed.xml", "atom": "/atom.xml"}
+TAG_KINDS = ("person", "organisation", "place", "work", "event", "topic", "editorial")  # pressroom.models.TagKind
 
 
 @contextmanager
@@ -516,6 +517,203 @@ def dlq_redrive(
                 + (f" ({task['FailureReason']})" if task.get("FailureReason") else "")
             )
     sys.exit(0 if task is None or task.get("Status") == "COMPLETED" else 1)
+
+
+# ---------------------------------------------------------------------------------------------- tags
+
+
+@main.group()
+def tags() -> None:
+    """The newsroom's tag registry: canonical tags (name, slug, kind, aliases) learned as articles are published, and
+    the editors' rules over them. An edit applies to new uploads at once and to stored articles through
+    `pressroom reindex --only-stale`."""
+
+
+def _registry(stack_name: str, endpoint_url: str | None, region: str | None, profile: str | None) -> Any:
+    from pressroom.adapters.dynamodb_registry import DynamoDBRegistry
+    from pressroom_stack.target import StackTarget
+
+    target = StackTarget(stack_name, endpoint_url, region, profile)
+    return DynamoDBRegistry(target.outputs()["FeedTableName"], client=target.client("dynamodb")), target
+
+
+def _edited(edit: Any, output: str) -> None:
+    from pressroom_stack.tags import REINDEX
+
+    if output == "json":
+        click.echo(json.dumps(edit.as_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(edit.message)
+    if edit.changed:
+        click.echo(f"Tag rules version {edit.version}. New uploads get it now; for the stored articles run: {REINDEX}")
+
+
+@tags.command("list")
+@aws_options
+@output_option
+@click.option("--kind", type=click.Choice(TAG_KINDS), help="Only tags of this kind.")
+@click.option("--blocked/--not-blocked", default=None, help="Only blocked tags, or only tags that are not.")
+def tags_list(
+    stack_name: str,
+    endpoint_url: str | None,
+    region: str | None,
+    profile: str | None,
+    output: str,
+    kind: str | None,
+    blocked: bool | None,
+) -> None:
+    """Every canonical tag, by slug: its name, kind (and whether an editor set it), aliases and block."""
+    from pressroom_stack import tags as registry_tags
+
+    with _errors():
+        registry, _ = _registry(stack_name, endpoint_url, region, profile)
+        version, found = registry_tags.listed(registry, kind=kind, blocked=blocked)
+    if output == "json":
+        click.echo(json.dumps({"version": version, "tags": [t.as_dict() for t in found]}, indent=2, ensure_ascii=False))
+        return
+    for tag in found:
+        click.echo(registry_tags.line(tag))
+    click.echo(f"{len(found)} tag(s); tag rules version {version}", err=True)
+
+
+@tags.command("show")
+@click.argument("tag")
+@aws_options
+@output_option
+def tags_show(
+    tag: str, stack_name: str, endpoint_url: str | None, region: str | None, profile: str | None, output: str
+) -> None:
+    """One tag (by slug or name; an alias shows its canonical tag) and its newest articles."""
+    from datetime import UTC, datetime
+
+    from pressroom.adapters.dynamodb_feed import DynamoDBFeed
+    from pressroom_stack import tags as registry_tags
+
+    with _errors():
+        registry, target = _registry(stack_name, endpoint_url, region, profile)
+        reader = DynamoDBFeed(target.outputs()["FeedTableName"], client=target.client("dynamodb"))
+        shown = registry_tags.show(registry, tag, reader=reader, now=datetime.now(UTC))
+    if output == "json":
+        click.echo(json.dumps(shown.as_dict(), indent=2, ensure_ascii=False))
+        return
+    entry = shown.tag
+    if shown.alias:
+        click.echo(f"{shown.alias} is an alias of {entry.slug}")
+    click.echo(registry_tags.line(entry))
+    if entry.first_seen:
+        click.echo(f"  first seen {entry.first_seen} ({entry.provenance})")
+    for article in shown.recent:
+        click.echo(f"  {article['published_at'][:10]}  {article['slug']}  {article['title']}")
+
+
+@tags.command("rename")
+@click.argument("tag")
+@click.argument("name")
+@aws_options
+@output_option
+def tags_rename(
+    tag: str,
+    name: str,
+    stack_name: str,
+    endpoint_url: str | None,
+    region: str | None,
+    profile: str | None,
+    output: str,
+) -> None:
+    """Show TAG as NAME. A NAME with another slug moves the tag to it; the old slug becomes an alias (old links and
+    feeds redirect)."""
+    from pressroom_stack import tags as registry_tags
+
+    with _errors():
+        registry, _ = _registry(stack_name, endpoint_url, region, profile)
+        edit = registry_tags.rename(registry, tag, name)
+    _edited(edit, output)
+
+
+@tags.command("merge")
+@click.argument("sources", nargs=-1, required=True)
+@click.argument("into")
+@aws_options
+@output_option
+def tags_merge(
+    sources: tuple[str, ...],
+    into: str,
+    stack_name: str,
+    endpoint_url: str | None,
+    region: str | None,
+    profile: str | None,
+    output: str,
+) -> None:
+    """Make each SOURCE tag an alias of the tag INTO: articles get INTO instead, and the SOURCE pages and feeds
+    redirect to INTO's. A SOURCE no article has yet becomes an alias before it is ever used."""
+    from pressroom_stack import tags as registry_tags
+
+    with _errors():
+        registry, _ = _registry(stack_name, endpoint_url, region, profile)
+        edit = registry_tags.merge(registry, sources, into)
+    _edited(edit, output)
+
+
+@tags.command("unmerge")
+@click.argument("alias")
+@aws_options
+@output_option
+def tags_unmerge(
+    alias: str, stack_name: str, endpoint_url: str | None, region: str | None, profile: str | None, output: str
+) -> None:
+    """Make ALIAS (a tag merged into another, or an old slug of a renamed tag) a tag of its own again."""
+    from pressroom_stack import tags as registry_tags
+
+    with _errors():
+        registry, _ = _registry(stack_name, endpoint_url, region, profile)
+        edit = registry_tags.unmerge(registry, alias)
+    _edited(edit, output)
+
+
+@tags.command("kind")
+@click.argument("tag")
+@click.argument("kind", type=click.Choice([*TAG_KINDS, "auto"]))
+@aws_options
+@output_option
+def tags_kind(
+    tag: str,
+    kind: str,
+    stack_name: str,
+    endpoint_url: str | None,
+    region: str | None,
+    profile: str | None,
+    output: str,
+) -> None:
+    """Give TAG the kind KIND on every article, whatever the extractor says (`auto`: the extractor's again)."""
+    from pressroom_stack import tags as registry_tags
+
+    with _errors():
+        registry, _ = _registry(stack_name, endpoint_url, region, profile)
+        edit = registry_tags.set_kind(registry, tag, None if kind == "auto" else kind)
+    _edited(edit, output)
+
+
+@tags.command("block")
+@click.argument("tag")
+@click.option("--unblock", is_flag=True, help="Let the tag appear again.")
+@aws_options
+@output_option
+def tags_block(
+    tag: str,
+    unblock: bool,
+    stack_name: str,
+    endpoint_url: str | None,
+    region: str | None,
+    profile: str | None,
+    output: str,
+) -> None:
+    """Keep TAG off every article, the editor's tags included (a tag no article has yet too)."""
+    from pressroom_stack import tags as registry_tags
+
+    with _errors():
+        registry, _ = _registry(stack_name, endpoint_url, region, profile)
+        edit = registry_tags.block(registry, tag, unblock=unblock)
+    _edited(edit, output)
 
 
 # ---------------------------------------------------------------------------------------------- feed

@@ -170,3 +170,43 @@ def test_reindex_estimates_then_fans_out_to_the_ingest_queue_and_resumes_idempot
     assert run.returncode == 0, run.stderr
     done = json.loads(run.stdout)
     assert done["messages"] == -(-done["items"] // 10)
+
+
+def test_tags_are_learned_edited_with_the_cli_and_applied_to_stored_articles_by_reindex(
+    local_stack: LocalStack, tmp_path: Path
+) -> None:
+    import requests
+
+    run = uuid.uuid4().hex[:6]
+    endpoint = ("--endpoint-url", local_stack.endpoint_url, "--output", "json")
+    old, new, noise = f"Harbour lights {run}", f"Harbour festival {run}", f"Noise {run}"
+    write(tmp_path, f"tags-a-{run}.json", {**VALID, "slug": f"tags-a-{run}", "tags": [old, noise]})
+    write(tmp_path, f"tags-b-{run}.json", {**VALID, "slug": f"tags-b-{run}", "tags": [new]})
+    assert pressroom("publish", str(tmp_path), *endpoint).returncode == 0
+    listed = json.loads(pressroom("tags", "list", *endpoint).stdout)
+    learned = {t["slug"]: t for t in listed["tags"]}
+    old_slug, new_slug, noise_slug = (f"harbour-lights-{run}", f"harbour-festival-{run}", f"noise-{run}")
+    assert {old_slug, new_slug, noise_slug} <= set(learned)
+    assert learned[old_slug]["provenance"] == "editorial" and learned[old_slug]["name"] == old
+
+    merged = pressroom("tags", "merge", old_slug, new, *endpoint)
+    assert merged.returncode == 0, merged.stderr
+    assert json.loads(merged.stdout)["tag"]["aliases"] == [old_slug]
+    assert pressroom("tags", "block", noise, *endpoint).returncode == 0
+    kind = json.loads(pressroom("tags", "kind", new_slug, "event", *endpoint).stdout)
+    assert (kind["changed"], kind["tag"]["kind"], kind["tag"]["kind_set_by"]) == (True, "event", "editor")
+    shown = json.loads(pressroom("tags", "show", old, *endpoint).stdout)
+    assert (shown["alias"], shown["tag"]["slug"]) == (old_slug, new_slug)
+    assert [a["slug"] for a in shown["recent"]] == [f"tags-b-{run}"]
+    refused = pressroom("tags", "merge", old_slug, new_slug, "--endpoint-url", local_stack.endpoint_url)
+    assert refused.returncode == 1 and refused.stderr.startswith("Error: ") and "Traceback" not in refused.stderr
+
+    assert pressroom("reindex", "--only-stale", "--timeout", "120", *endpoint).returncode == 0
+    article = requests.get(f"{local_stack.api_url}/articles/tags-a-{run}", timeout=10).json()
+    tags = {t["slug"]: t for t in article["tags"]}
+    assert noise_slug not in tags and old_slug not in tags
+    assert (tags[new_slug]["name"], tags[new_slug]["kind"], tags[new_slug]["provenance"]) == (new, "event", "registry")
+    moved = requests.get(f"{local_stack.api_url}/tags/{old_slug}/articles", timeout=10, allow_redirects=False)
+    assert (moved.status_code, moved.headers["Location"]) == (301, f"{local_stack.api_url}/tags/{new_slug}/articles")
+    followed = requests.get(f"{local_stack.api_url}/tags/{old_slug}/articles", timeout=10).json()
+    assert {item["slug"] for item in followed["items"]} == {f"tags-a-{run}", f"tags-b-{run}"}

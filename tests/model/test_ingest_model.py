@@ -17,9 +17,9 @@ the model says S3 holds:
 - **indexes exact**: no FEED/TAG/SECTION entry points at a missing, draft, withdrawn or deleted article, and every
   served article has exactly the entries of its time, tags and section.
 
-It runs on the in-memory fakes with many examples and on the moto-backed adapters with a few. ``KNOWN_BUGS`` lists
-the bugs it found that are not fixed yet, each shown by a plain test in ``test_known_bugs.py``; the model lets
-exactly their effects through (or does not generate them) until they are fixed.
+It runs on the in-memory fakes with many examples and on the moto-backed adapters with a few. The smallest examples
+of the bugs it found are plain tests in ``test_model_findings.py``; ``KNOWN_BUGS`` names those not fixed yet (strict
+xfails there), whose effects the model lets through until they are fixed.
 """
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ from typing import Any
 
 import boto3
 import pytest
+import time_machine
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 
 from pressroom.adapters.dynamodb_feed import DynamoDBFeed
 from pressroom.adapters.s3_source import S3ArticleSource
@@ -65,20 +66,14 @@ FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
 INDEXES = ("FEED", "TAG#", "SECTION#")
 MAX_FAULTS_PER_DRAIN = 40
 
+
 KNOWN_BUGS = frozenset(
     {
-        # When one is fixed, drop it here (its test in test_known_bugs.py then passes: remove the xfail mark).
-        "earlier-life",  # a version uploaded before its key was deleted still competes after the key comes back
-        "lost-after-deletion",  # an id freed by a deletion is taken only by a version still current when its event
-        # runs: a valid version whose event ran earlier (or was rejected as id_taken) is never published
-        "id-change",  # a key whose upload changes its id leaves the article of its old id served (not generated)
-        "withdrawn-first",  # the withdrawal of an id not stored yet leaves no trace: an earlier version wins later
-        # (not generated)
-        "revert",  # bytes uploaded again after other bytes count as their first upload, older than the ones between
-        # (only the key's latest bytes are re-uploaded)
+        # When one is fixed, drop it here and its xfail mark in test_model_findings.py.
+        "taken-winner",  # an earlier version that is the key's newest by updated_at, refused as id_taken, lets an
+        # older current object of the key be published (only the stored versions are compared, not refused ones)
     }
 )
-
 
 # ---------------------------------------------------------------------------------------------------- the model
 
@@ -104,7 +99,6 @@ class KeyModel:
     life: list[Upload] = field(default_factory=list)
     past: list[Upload] = field(default_factory=list)
     deleted: bool = False
-    met_freed_id: bool = False  # an event of this life ran while its id was free to take over
     met_taken_id: bool = False  # an event of this life ran while another key held its id
 
     @property
@@ -113,7 +107,7 @@ class KeyModel:
 
     def delete(self) -> None:
         self.past.extend(self.life)
-        self.life, self.deleted, self.met_freed_id, self.met_taken_id = [], True, False, False
+        self.life, self.deleted, self.met_taken_id = [], True, False
 
     def _beats(self, one: Upload, other: Upload) -> bool:
         order = one.version.compare(other.version)
@@ -130,9 +124,7 @@ class KeyModel:
             return [None]
         winners = self.winners()
         options: list[Upload | None] = [*winners] if winners else [None]
-        if "earlier-life" in KNOWN_BUGS:
-            options += [v for v in self.past if v.valid and not any(self._beats(w, v) for w in winners)]
-        if "lost-after-deletion" in KNOWN_BUGS and self.met_freed_id:
+        if "taken-winner" in KNOWN_BUGS and self.met_taken_id:
             options += [None, *(v for v in self.life if v.valid)]
         return options
 
@@ -172,6 +164,7 @@ class MotoWorld:
 
         self._mock = mock_aws()
         self._mock.start()
+        self._travels: list[Any] = []
         self.table, name = "pressroom-feed-model", "pressroom-articles-model"
         boto3.client("dynamodb").create_table(TableName=self.table, **feed_table_definition())
         s3 = boto3.client("s3")
@@ -181,8 +174,15 @@ class MotoWorld:
         self.feed = DynamoDBFeed(self.table)
         self.source: Any = S3ArticleSource(name)
 
+    # S3 (and moto) list versions and delete markers apart, to the second: a delete and an upload of one key in the
+    # same second cannot be ordered from a listing (``S3ArticleSource.life``), so on moto a delete has its own second.
+    deletes_share_seconds = False
+
     def tick(self) -> None:
-        """moto's clock is the tests' clock, which runs on by itself."""
+        """A second later: a nested time-machine travel (the tests' clock ticks on from there)."""
+        traveller = time_machine.travel(datetime.now(UTC) + timedelta(seconds=1), tick=True)
+        traveller.start()
+        self._travels.append(traveller)
 
     def ingest(self, source: Any, store: Any) -> Ingest:
         return Ingest(source=source, store=store)
@@ -197,6 +197,8 @@ class MotoWorld:
 
     def close(self) -> None:
         self._mock.stop()
+        while self._travels:
+            self._travels.pop().stop()
 
 
 # ---------------------------------------------------------------------------------------------------- the machine
@@ -214,14 +216,8 @@ class IngestModel(RuleBasedStateMachine):
         self.queue: list[dict[str, Any]] = []
         self.history: list[dict[str, Any]] = []
         self.bodies: dict[str, list[bytes]] = {key: [] for key in KEYS}
-        self.ids: dict[str, str | None] = dict.fromkeys(KEYS)
         self.uploads = 0
         self.fault_rate, self.fault_seed = 0.0, 0
-
-    @initialize(ids=st.tuples(*(st.sampled_from(IDS) for _ in KEYS)))
-    def choose_ids(self, ids: tuple[str | None, ...]) -> None:
-        """The id each key's uploads carry (some keys share one) while a change of id is a known bug."""
-        self.ids = dict(zip(KEYS, ids, strict=True))
 
     # ------------------------------------------------------------------ editors and S3
 
@@ -287,11 +283,6 @@ class IngestModel(RuleBasedStateMachine):
         shape: str,
     ) -> None:
         self.uploads += 1
-        if "id-change" in KNOWN_BUGS:
-            article_id = self.ids[key]
-        own_id = article_id or key[len("incoming/") : -len(".json")]
-        if status == "withdrawn" and "withdrawn-first" in KNOWN_BUGS and self.world.feed.get_record(own_id) is None:
-            status = "published"
         fields = article_fields(
             self.uploads,
             article_id=article_id,
@@ -317,14 +308,19 @@ class IngestModel(RuleBasedStateMachine):
         """An editor uploads the very bytes of an earlier version again (a CMS re-export, or a revert)."""
         if self.bodies[key]:
             bodies = self.bodies[key]
-            self._put(key, bodies[-1 if "revert" in KNOWN_BUGS else which % len(bodies)], shape)
+            self._put(key, bodies[which % len(bodies)], shape)
 
     @precondition(lambda self: any(m.current for m in self.keys.values()))
     @rule(key=st.sampled_from(KEYS))
     def delete(self, key: str) -> None:
         if self.keys[key].current is not None:
+            shared = getattr(self.world, "deletes_share_seconds", True)
+            if not shared:
+                self.world.tick()
             self._enqueue(self.world.bucket.remove(key))
             self.keys[key].delete()
+            if not shared:
+                self.world.tick()
 
     @rule()
     def next_second(self) -> None:
@@ -371,8 +367,8 @@ class IngestModel(RuleBasedStateMachine):
             done += 1
 
     def _note_id_state(self, record: dict[str, Any]) -> None:
-        """Before an event of a key runs, note whether its id is held by another key, or free to take over (its
-        article deleted, or published from a key deleted since): "lost-after-deletion" makes that a matter of timing."""
+        """Before an event of a key runs, note whether another key (that still exists) holds its id: the id is then
+        refused (id_taken), and stays refused when that key goes later (the editor uploads again to take it)."""
         key = S3EventRecord.model_validate(record).key
         model = self.keys.get(key)
         if model is None:
@@ -381,9 +377,7 @@ class IngestModel(RuleBasedStateMachine):
             stored = self.world.feed.get_record(article_id)
             if stored is None:
                 continue
-            if stored.stored.deleted or self.keys[stored.source_key].deleted:
-                model.met_freed_id = True
-            elif stored.source_key != key:
+            if not stored.stored.deleted and not self.keys[stored.source_key].deleted and stored.source_key != key:
                 model.met_taken_id = True
 
     def teardown(self) -> None:

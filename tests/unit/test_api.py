@@ -22,6 +22,7 @@ from tests.conftest import LambdaContext
 from tests.fakes_api import T0, InMemoryFeed, make_article, rest_event
 
 NOW = T0 + timedelta(days=1)
+READER_CACHE = "public, max-age=60, s-maxage=60, stale-while-revalidate=30, stale-if-error=86400"
 
 
 @dataclass
@@ -97,7 +98,9 @@ def test_articles_are_listed_newest_first_with_default_limit_20(client: Client) 
     assert "body" not in item and "related" not in item
     assert set(item) >= {"id", "slug", "url", "title", "summary", "published_at", "updated_at", "author", "section",
                          "language", "word_count", "reading_time_minutes", "tags"}  # fmt: skip
-    assert item["tags"] == [{"name": "Portmere", "slug": "portmere", "kind": "place", "score": 0.9}]
+    assert item["tags"] == [
+        {"name": "Portmere", "slug": "portmere", "kind": "place", "score": 0.9, "provenance": "extracted"}
+    ]
 
 
 def test_paging_returns_every_article_once_in_order(client: Client) -> None:
@@ -278,7 +281,7 @@ def test_article_by_slug_is_the_whole_article(client: Client, feed: InMemoryFeed
     assert body["id"] == "a-3" and body["body"] == "<p>Body of article 3.</p>" and body["related"] == []
     assert body["url"].endswith("/dev/news/article-3")
     assert "status" not in body
-    assert reply.headers["Cache-Control"] == "public, max-age=300, s-maxage=3600"
+    assert reply.headers["Cache-Control"] == READER_CACHE
     assert feed.calls == ["get_by_slug"]
 
 
@@ -352,7 +355,7 @@ def test_xml_feeds_are_served_with_their_content_type(
     reply = client.get(path)
     assert reply.status == 200
     assert reply.headers["Content-Type"] == content_type
-    assert reply.headers["Cache-Control"] == "public, max-age=60, s-maxage=60"
+    assert reply.headers["Cache-Control"] == READER_CACHE
     parsed = feedparser.parse(reply.body)
     assert not parsed.bozo and parsed.version == version
     assert len(parsed.entries) == 25
@@ -417,6 +420,36 @@ def test_etag_changes_when_the_content_changes(feed: InMemoryFeed, client: Clien
     etag = client.get().headers["ETag"]
     feed.publish(make_article(90))
     assert client.get().headers["ETag"] != etag
+
+
+def directives(cache_control: str) -> dict[str, int | bool]:
+    """``Cache-Control`` as a dict: ``max-age=60`` -> ``{"max-age": 60}``, ``public`` -> ``{"public": True}``."""
+    parts = [part.strip().partition("=") for part in cache_control.split(",")]
+    return {name.lower(): int(value) if value else True for name, _, value in parts}
+
+
+READER_CONTENT = [
+    "/articles", "/articles/article-1", "/tags/portmere/articles", "/", "/news/article-1", "/tags/portmere",
+    "/sections/entertainment", "/authors/ada-byron", "/feed.json", "/feed.xml", "/atom.xml", "/tags/portmere/feed.xml",
+    "/sections/entertainment/atom.xml", "/authors/ada-byron/feed.json",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", READER_CONTENT)
+def test_articles_lists_pages_and_feeds_go_stale_at_the_cdn_soon_after_a_change(client: Client, path: str) -> None:
+    reply = client.get(path)
+    assert reply.status == 200
+    policy = directives(reply.headers["Cache-Control"])
+    assert policy["public"] is True
+    # What the CDN may still serve after an edit or a withdrawal: fresh for s-maxage, then at most one stale answer
+    # while it revalidates within stale-while-revalidate.
+    assert int(policy["s-maxage"]) + int(policy["stale-while-revalidate"]) <= 120
+    assert int(policy["max-age"]) <= int(policy["s-maxage"]), "a browser keeps it no longer than the CDN"
+    assert int(policy["stale-if-error"]) >= 3600, "an origin outage serves the last good copy"
+
+
+def test_every_kind_of_reader_content_has_the_one_caching_policy(client: Client) -> None:
+    assert len({client.get(path).headers["Cache-Control"] for path in READER_CONTENT}) == 1
 
 
 def test_errors_are_never_cached_and_have_no_etag(client: Client) -> None:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import nh3
@@ -314,7 +313,7 @@ def _articles() -> list[tuple[Path, ArticleUpload]]:
 def test_sample_articles_validate_and_cover_the_noise() -> None:
     articles = _articles()
     assert len(articles) >= 12
-    now = datetime(2026, 11, 25, tzinfo=UTC)
+    year = 2026  # the samples' year; one is scheduled for the next
     titles = {article.title for _, article in articles}
     bodies = [article.body for _, article in articles]
     cleaned = [clean_body(body) for body in bodies]
@@ -331,8 +330,8 @@ def test_sample_articles_validate_and_cover_the_noise() -> None:
     assert any("<script" in body for body in bodies)
     assert all("Sign up" not in result.text and "Loading the player" not in result.text for result in cleaned)
     assert any(article.status == "draft" for _, article in articles)
-    assert any(article.published_at > now for _, article in articles)
-    assert all(article.published_at.year == 2026 for _, article in articles if article.published_at <= now)
+    assert any(article.published_at.year > year for _, article in articles)
+    assert all(article.published_at.year >= year for _, article in articles)
     assert any("“" in body for body in bodies) and any("😂" in body or "😅" in body for body in bodies)
 
 

@@ -146,13 +146,21 @@ def test_versions_delivered_newest_first_end_at_the_newest(world: World) -> None
     assert world.title("n") == "Version 2"
 
 
-def test_an_earlier_version_delivered_first_is_published_then_replaced(world: World) -> None:
+def test_an_earlier_version_delivered_first_is_skipped_for_the_later_one(world: World) -> None:
     first = world.upload("e", article("First"))
     second = world.upload("e", article("Second"))
-    assert outcome(world.handle(first)) is Outcome.PUBLISHED  # offered from its version id
-    assert world.title("e") == "First"
+    assert outcome(world.handle(first)) is Outcome.STALE  # a later valid version of the key exists
+    assert world.served("e") is None
     assert outcome(world.handle(second)) is Outcome.PUBLISHED
     assert world.title("e") == "Second"
+
+
+def test_an_earlier_version_delivered_first_is_published_when_the_later_ones_are_invalid(world: World) -> None:
+    first = world.upload("e", article("First"))
+    broken = world.upload("e", b"{broken")
+    assert outcome(world.handle(first)) is Outcome.PUBLISHED  # offered from its version id
+    assert outcome(world.handle(broken)) is Outcome.REJECTED
+    assert world.title("e") == "First"
 
 
 @pytest.mark.parametrize("with_sequencer", [True, False])

@@ -24,6 +24,7 @@ from tests.conftest import LambdaContext
 from tests.fakes_api import T0, InMemoryFeed, make_article, rest_event
 
 NOW = T0 + timedelta(days=1)
+READER_CACHE = "public, max-age=60, s-maxage=60, stale-while-revalidate=30, stale-if-error=86400"
 API = "https://abc123defg.execute-api.us-east-1.amazonaws.com/dev"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 HOSTILE = 'Tom & Jerry <script>alert("x")</script> "quoted" </title><b>'
@@ -104,7 +105,7 @@ def alternates(page: Any) -> dict[str, str]:
 def test_an_article_page_shows_the_article_with_everything_a_crawler_and_a_preview_read(client: Client) -> None:
     reply = client.get("/news/article-30")
     assert reply.status == 200 and reply.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert reply.headers["Cache-Control"] == "public, max-age=300, s-maxage=3600"
+    assert reply.headers["Cache-Control"] == READER_CACHE
     page = reply.page
     url = f"{API}/news/article-30"
     assert page.get("lang") == "en"

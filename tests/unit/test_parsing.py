@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pressroom.models import ArticleUpload
 from pressroom.parsing import UploadRejected, parse_upload
 
-VALID = {"title": "Harbour lights return", "body": "The festival returns.", "published_at": "2026-11-20T09:30:00Z"}
+VALID = {"title": "Harbour lights return", "body": "The festival returns.", "published_at": "2029-11-20T09:30:00Z"}
 
 
 def _json(**fields: object) -> bytes:
@@ -29,12 +29,12 @@ def _errors(data: bytes, key: str = "incoming/a.json") -> dict[str, str]:
 def test_a_valid_article_parses_and_takes_its_id_from_the_key() -> None:
     upload = parse_upload(_json(), "incoming/Harbour Lights (2026).json")
     assert upload.id == "harbour-lights-2026"
-    assert upload.published_at == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    assert upload.published_at == datetime(2029, 11, 20, 9, 30, tzinfo=UTC)
 
 
 def test_date_is_an_alias_and_a_bare_date_means_midnight_utc() -> None:
-    data = json.dumps({"title": "T", "body": "B", "date": "2026-11-20"}).encode()
-    assert parse_upload(data, "incoming/x.json").published_at == datetime(2026, 11, 20, tzinfo=UTC)
+    data = json.dumps({"title": "T", "body": "B", "date": "2029-11-20"}).encode()
+    assert parse_upload(data, "incoming/x.json").published_at == datetime(2029, 11, 20, tzinfo=UTC)
 
 
 def test_an_unknown_field_is_rejected_with_a_suggestion() -> None:
@@ -169,7 +169,7 @@ RAW_JSON_TOKENS = st.lists(
             '"title"',
             '"body"',
             '"date"',
-            '"2026-11-20"',
+            '"2029-11-20"',
             '"x"',
             '"\\ud800"',
             '"\\u202e"',
@@ -235,9 +235,9 @@ BIG = "9" * 5000
 @pytest.mark.parametrize(
     "data",
     [
-        f'{{"title": "T", "body": "B", "published_at": "2026-11-20", "extra": {BIG}}}'.encode(),
-        f'{{"title": "T", "body": "B", "published_at": "2026-11-20", "tags": ["a", -{BIG}]}}'.encode(),
-        f'{{"title": {BIG}, "body": "B", "published_at": "2026-11-20"}}'.encode(),
+        f'{{"title": "T", "body": "B", "published_at": "2029-11-20", "extra": {BIG}}}'.encode(),
+        f'{{"title": "T", "body": "B", "published_at": "2029-11-20", "tags": ["a", -{BIG}]}}'.encode(),
+        f'{{"title": {BIG}, "body": "B", "published_at": "2029-11-20"}}'.encode(),
         f"[{BIG}]".encode(),
     ],
 )
@@ -248,7 +248,7 @@ def test_a_number_with_more_digits_than_python_converts_is_a_rejection(data: byt
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_non_standard_json_constants_are_rejected_as_invalid_json(constant: str) -> None:
-    (type_, msg) = _rejection(f'{{"title": "T", "body": "B", "published_at": "2026-11-20", "x": {constant}}}'.encode())[
+    (type_, msg) = _rejection(f'{{"title": "T", "body": "B", "published_at": "2029-11-20", "x": {constant}}}'.encode())[
         "$"
     ]
     assert type_ == "json_invalid" and constant in msg
@@ -257,7 +257,7 @@ def test_non_standard_json_constants_are_rejected_as_invalid_json(constant: str)
 @pytest.mark.parametrize("value", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
 @pytest.mark.parametrize("field", ["published_at", "date", "updated_at"])
 def test_a_date_whose_offset_overflows_is_a_rejection(field: str, value: str) -> None:
-    fields = {"title": "T", "body": "B", **({} if field == "date" else {"published_at": "2026-11-20"}), field: value}
+    fields = {"title": "T", "body": "B", **({} if field == "date" else {"published_at": "2029-11-20"}), field: value}
     errors = _rejection(json.dumps(fields).encode())
     assert errors[field][0] == "date_out_of_range", errors
 
@@ -287,13 +287,13 @@ def test_dates_at_the_bounds_are_accepted() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("2026-11-25", datetime(2026, 11, 25, tzinfo=UTC)),
-        ("2026-11-25T09:30", datetime(2026, 11, 25, 9, 30, tzinfo=UTC)),
-        ("2026-11-25 09:30:15", datetime(2026, 11, 25, 9, 30, 15, tzinfo=UTC)),
-        ("2026-11-25t09:30:00z", datetime(2026, 11, 25, 9, 30, tzinfo=UTC)),
-        ("2026-11-25T09:30:00.123456789+05:30", datetime(2026, 11, 25, 4, 0, 0, 123456, tzinfo=UTC)),
-        ("2026-11-25T09:30-0100", datetime(2026, 11, 25, 10, 30, tzinfo=UTC)),
-        ("2026-11-25T09:30+01", datetime(2026, 11, 25, 8, 30, tzinfo=UTC)),
+        ("2029-11-25", datetime(2029, 11, 25, tzinfo=UTC)),
+        ("2029-11-25T09:30", datetime(2029, 11, 25, 9, 30, tzinfo=UTC)),
+        ("2029-11-25 09:30:15", datetime(2029, 11, 25, 9, 30, 15, tzinfo=UTC)),
+        ("2029-11-25t09:30:00z", datetime(2029, 11, 25, 9, 30, tzinfo=UTC)),
+        ("2029-11-25T09:30:00.123456789+05:30", datetime(2029, 11, 25, 4, 0, 0, 123456, tzinfo=UTC)),
+        ("2029-11-25T09:30-0100", datetime(2029, 11, 25, 10, 30, tzinfo=UTC)),
+        ("2029-11-25T09:30+01", datetime(2029, 11, 25, 8, 30, tzinfo=UTC)),
         (" 2024-02-29T00:00:00Z\n", datetime(2024, 2, 29, tzinfo=UTC)),
     ],
 )
@@ -308,23 +308,23 @@ def test_the_accepted_date_forms(value: str, expected: datetime) -> None:
         "2025-02-29",
         "2100-02-29",
         "2026-13-01",
-        "2026-11-25T24:00",
-        "2026-11-25T09:60",
-        "2026-11-25T09:30:60",
-        "2026-11-25T09:30+24:00",
-        "2026-11-25T09:30+05:60",
-        "2026-11-25x09:30",
+        "2029-11-25T24:00",
+        "2029-11-25T09:60",
+        "2029-11-25T09:30:60",
+        "2029-11-25T09:30+24:00",
+        "2029-11-25T09:30+05:60",
+        "2029-11-25x09:30",
         "20261125",
         "2026-W48-3",
-        "2026-11-25T09",
+        "2029-11-25T09",
         "２０２６-11-25",
-        "2026-11-25Z",
-        "2026-11-25T09:30:00.1234567890Z",
+        "2029-11-25Z",
+        "2029-11-25T09:30:00.1234567890Z",
     ],
 )
 def test_other_date_forms_are_rejected_with_the_accepted_forms_named(value: str) -> None:
     type_, msg = _rejection(_json(published_at=value))["published_at"]
-    assert type_ == "date_format" and "2026-11-25T09:30:00Z" in msg
+    assert type_ == "date_format" and all(form in msg for form in ("use e.g.", "T09:30:00Z", "T09:30:00+01:00"))
 
 
 @pytest.mark.parametrize(
@@ -348,16 +348,16 @@ def test_a_lone_surrogate_is_rejected_naming_the_field(fields: dict[str, object]
 
 def test_a_surrogate_pair_escape_is_one_character_and_accepted() -> None:
     assert parse_upload(_json(title=b"party \\ud83c\\udf89".decode("unicode_escape")), "incoming/a.json")
-    assert parse_upload(b'{"title": "\\ud83c\\udf89", "body": "B", "date": "2026-11-20"}', "k.json").title == "🎉"
+    assert parse_upload(b'{"title": "\\ud83c\\udf89", "body": "B", "date": "2029-11-20"}', "k.json").title == "🎉"
 
 
 @pytest.mark.parametrize(
     ("data", "loc"),
     [
-        (b'{"title": "a", "title": "b", "body": "B", "published_at": "2026-11-20"}', "title"),
-        (b'{"title": "a", "body": "B", "date": "2026-11-20", "date": "2026-11-21"}', "date"),
+        (b'{"title": "a", "title": "b", "body": "B", "published_at": "2029-11-20"}', "title"),
+        (b'{"title": "a", "body": "B", "date": "2029-11-20", "date": "2029-11-21"}', "date"),
         (
-            b'{"title": "a", "body": "B", "date": "2026-11-20", '
+            b'{"title": "a", "body": "B", "date": "2029-11-20", '
             b'"links": [{"title": "x", "url": "https://a.example/", "url": "https://b.example/"}]}',
             "links.0.url",
         ),
@@ -369,7 +369,7 @@ def test_duplicate_keys_are_rejected_naming_the_key(data: bytes, loc: str) -> No
 
 
 def test_published_at_and_its_alias_together_are_rejected() -> None:
-    type_, msg = _rejection(_json(date="2026-11-21"))["date"]
+    type_, msg = _rejection(_json(date="2029-11-21"))["date"]
     assert "not both" in msg
 
 

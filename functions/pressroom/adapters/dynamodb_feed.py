@@ -184,6 +184,12 @@ def _rebuilt(
     )
 
 
+def _new_source(write: ArticleWrite) -> bool:
+    """Whether ``write`` needs the source key record written: a first save, a new key, or a deleted article back."""
+    old = write.old
+    return old is None or old.source_key != write.source_key or (old.stored.deleted and not write.deleted_at)
+
+
 def default_id(key: str) -> str:
     """The id an upload at ``key`` gets when it names none (the file name without extension, slugified, as
     ``parse_upload`` gives it): a save of that id from that key writes no source key record, as the lookup tries
@@ -320,7 +326,7 @@ class DynamoDBFeed:
         rev = (old.rev if old else 0) + 1
         if article.slug and (old is None or old.stored.article.slug != article.slug):
             self._claim_slug(article.slug, article.id)
-        if (old is None or old.source_key != write.source_key) and article.id != default_id(write.source_key):
+        if _new_source(write) and article.id != default_id(write.source_key):
             item = {**_key(f"SRC#{write.source_key}", "SRC"), "article_id": _s(article.id)}
             self._client.put_item(TableName=self.table_name, Item=item)
         indexed = _Indexed(

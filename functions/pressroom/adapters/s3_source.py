@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import ClientError
 
-from pressroom.ports import ObjectGone, ObjectTooLarge, SourceObject
+from pressroom.ports import LifeVersion, ObjectGone, ObjectTooLarge, SourceObject
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -94,6 +95,25 @@ class S3ArticleSource:
                 return None
             raise
         return response["ETag"].strip('"')
+
+    def life(self, key: str) -> list[LifeVersion]:
+        """ListObjectVersions gives versions and delete markers in two lists, each newest first, with ``LastModified``
+        to the second, so a version in the same second as the latest delete marker cannot be placed exactly: it
+        counts as after it (a CMS that replaces a file deletes it and uploads it again at once)."""
+        versions: list[Any] = []
+        deleted: datetime | None = None
+        for page in self._client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=key):
+            versions += [v for v in page.get("Versions", []) if v["Key"] == key]
+            for marker in page.get("DeleteMarkers", []):
+                if marker["Key"] == key:
+                    if marker.get("IsLatest"):
+                        return []
+                    deleted = max(deleted or marker["LastModified"], marker["LastModified"])
+        life = [v for v in versions if v.get("IsLatest") or deleted is None or v["LastModified"] >= deleted]
+        return [
+            LifeVersion(None if v.get("VersionId") in (None, "null") else v["VersionId"], v["ETag"].strip('"'))
+            for v in reversed(life)
+        ]
 
     def write_rejection(self, key: str, report: Mapping[str, object]) -> str:
         report_key = rejection_key(key)

@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pressroom.adapters.dynamodb_feed import DynamoDBFeed
+from pressroom.adapters.dynamodb_registry import DynamoDBRegistry
 from pressroom.adapters.eventbridge_sink import EventBridgeSink
 from pressroom.adapters.s3_source import S3ArticleSource
 from pressroom.config import IngestSettings
@@ -43,6 +44,7 @@ def ingest_service() -> Ingest:
         store=DynamoDBFeed(settings.table_name),
         events=EventBridgeSink(settings.event_bus_name) if settings.event_bus_name else NoEvents(),
         base_url=settings.public_base_url,
+        registry=DynamoDBRegistry(settings.table_name),
     )
 
 
