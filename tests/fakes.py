@@ -268,11 +268,14 @@ class InMemoryFeed:
 
     def article_id_for_key(self, key: str) -> str | None:
         guess = default_id(key)
-        article = self.table.get((f"ART#{guess}", "ARTICLE")) if guess else None
-        if article is not None and article["source_key"] == key:
+        article = (self.table.get((f"ART#{guess}", "ARTICLE")) if guess else None) or {}
+        claims = article.get("source_key") == key
+        if claims and not article.get("deleted"):
             return guess
         item = self.table.get((f"SRC#{key}", "SRC"))
-        return item["article_id"] if item else None
+        if item is not None:
+            return str(item["article_id"])
+        return guess if claims else None
 
     def list_index(
         self, index: str, *, limit: int, after: str | None, now: datetime, since: datetime | None = None

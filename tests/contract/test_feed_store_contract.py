@@ -113,6 +113,19 @@ def test_a_key_whose_file_name_is_the_id_finds_its_article_and_no_other(feed: An
     assert feed.article_id_for_key("incoming/b-1.json") is None
 
 
+@pytest.mark.parametrize("first", ["own id", "another id"])
+def test_a_key_whose_uploads_changed_their_id_leads_to_the_article_not_taken_down(feed: Any, first: str) -> None:
+    """The key's own id (no source record) and another id (with one) both claim the key: the one served wins."""
+    key, gone = "incoming/a-1.json", "2029-11-02T00:00:00Z"
+    own, other = make_article(1), make_article(2, slug="other")
+    earlier, later = (own, other) if first == "own id" else (other, own)
+    before = saved(feed, earlier, key=key)
+    saved(feed, later, key=key)
+    down = earlier.model_copy(update={"status": "withdrawn"})
+    saved(feed, down, old=before, key=key, status="withdrawn", index=(), deleted_at=gone)
+    assert feed.article_id_for_key(key) == later.id
+
+
 def test_get_articles_returns_the_known_ones_once_in_any_status(feed: Any) -> None:
     saved(feed, make_article(1))
     saved(feed, make_article(2, status="draft"), status="draft", key="incoming/b.json")

@@ -258,13 +258,20 @@ class DynamoDBFeed:
         return item["article_id"]["S"] if item else None
 
     def article_id_for_key(self, key: str) -> str | None:
+        """The id published from ``key``: the key's own (``default_id``), whose saves write no source key record,
+        if its article comes from the key and is not unpublished; else the source key record's, else the own one
+        (unpublished). Both claim a key whose uploads changed their id; the one still served is the key's."""
         guess = default_id(key)
+        claims = False
         if guess:
-            article = self._get(f"ART#{guess}", ARTICLE_SK, consistent=True)
-            if article is not None and article["source_key"]["S"] == key:
+            article = self._get(f"ART#{guess}", ARTICLE_SK, consistent=True) or {}
+            claims = article.get("source_key", {}).get("S") == key
+            if claims and not article.get("deleted", {}).get("BOOL", False):
                 return guess
         item = self._get(f"SRC#{key}", "SRC", consistent=True)
-        return item["article_id"]["S"] if item else None
+        if item is not None:
+            return str(item["article_id"]["S"])
+        return guess if claims else None
 
     def list_index(
         self, index: str, *, limit: int, after: str | None, now: datetime, since: datetime | None = None
