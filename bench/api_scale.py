@@ -3,7 +3,8 @@ articles, the 100k/1k ratio, and DynamoDB read units per request.
 
 Run: ``python -m bench.api_scale [--sizes 1000,10000,100000] [--requests 200]``. In-process on moto (``mock_aws``):
 the table comes from template.yaml; articles are written with BatchWriteItem in the feed adapter's key format
-(``ART#<id>``/``ARTICLE`` with the zlib document, ``SLUG#<slug>``, and the ``FEED`` index entry with the summary),
+(``ART#<id>``/``ARTICLE`` with the zlib document, ``SLUG#<slug>``, and the ``FEED`` index entry with the compressed
+summary, built by the adapter's ``article_item`` and ``entry_item``),
 which is what the ingest pipeline writes for a published article, only much faster than publishing one by one.
 Each request goes through ``pressroom.handlers.api.handler`` with a real REST proxy event (Powertools decorators
 included; their stdout is discarded).
@@ -26,7 +27,6 @@ import json
 import os
 import statistics
 import time
-import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -86,38 +86,26 @@ def _article(n: int, tags: list[Any] | None = None) -> Any:
 
 
 def _items(n: int, tags: list[Any] | None = None) -> list[dict[str, Any]]:
-    """The items a published article occupies that the read routes touch, in the adapter's format. With ``tags``,
-    the article carries those tags and gets its ``TAG#<slug>`` index entries too (as ingest writes them)."""
-    from pressroom.adapters.dynamodb_feed import ARTICLE_SK, index_sk
+    """The items a published article occupies that the read routes touch, built by the feed adapter's own item
+    functions. With ``tags``, the article carries those tags and gets its ``TAG#<slug>`` index entries too (as
+    ingest writes them)."""
+    from pressroom.adapters.dynamodb_feed import article_item, entry_item
+    from pressroom.ports import ArticleWrite
 
     article = _article(n, tags)
-    summary_doc = article.summary_view().model_dump_json(exclude={"url"})
-    doc = zlib.compress(article.model_dump_json(exclude={"url"}).encode(), 6)
-    sk = index_sk(article)
-    entry = {
-        "sk": {"S": sk},
-        "doc": {"S": summary_doc},
-        "article_id": {"S": article.id},
-        "slug": {"S": article.slug},
-        "title": {"S": article.title},
-    }
-    indexes = ["FEED", *(f"TAG#{tag.slug}" for tag in tags or [])]
+    indexes = ("FEED", *(f"TAG#{tag.slug}" for tag in tags or []))
+    write = ArticleWrite(
+        article=article,
+        status="published",
+        version=article.updated_at.isoformat(),
+        source_key=f"incoming/{article.id}.json",
+        expected_rev=None,
+        index=indexes,
+    )
     return [
-        {
-            "pk": {"S": f"ART#{article.id}"},
-            "sk": {"S": ARTICLE_SK},
-            "doc": {"B": doc},
-            "status": {"S": "published"},
-            "slug": {"S": article.slug},
-            "version": {"S": article.updated_at.isoformat()},
-            "rev": {"N": "1"},
-            "deleted": {"BOOL": False},
-            "source_key": {"S": f"incoming/{article.id}.json"},
-            "index_keys": {"L": [{"S": f"{name}\x1f{sk}"} for name in sorted(indexes)]},
-            "pending_promos": {"L": []},
-        },
+        article_item(write, rev=1),
         {"pk": {"S": f"SLUG#{article.slug}"}, "sk": {"S": "SLUG"}, "article_id": {"S": article.id}},
-        *({"pk": {"S": name}, **entry} for name in indexes),
+        *(entry_item(article, name, rev=1) for name in indexes),
     ]
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import copy
-import json
 import math
 import statistics
 import time
@@ -169,8 +168,7 @@ def _scan(client: Any, **kwargs: Any) -> list[dict[str, Any]]:
 
 
 def naive_feed_page(client: Any, now: datetime, limit: int = 20) -> list[Any]:
-    from pressroom.adapters.dynamodb_feed import now_bound
-    from pressroom.models import ArticleSummary
+    from pressroom.adapters.dynamodb_feed import decode_summary, now_bound
 
     entries = _scan(
         client,
@@ -180,22 +178,22 @@ def naive_feed_page(client: Any, now: datetime, limit: int = 20) -> list[Any]:
     )
     upper = now_bound(now)
     visible = sorted((e for e in entries if e["sk"]["S"] < upper), key=lambda e: e["sk"]["S"], reverse=True)
-    return [ArticleSummary.model_validate_json(e["doc"]["S"]) for e in visible[:limit]]
+    return [decode_summary(e["doc"]["B"]) for e in visible[:limit]]
 
 
 def naive_related(client: Any, article_id: str, tags: list[Any], now: datetime, limit: int = 3) -> list[str]:
     """Compare ``tags`` with every article's: shared tags count ``weight / log2(2 + df)``, newer wins ties."""
-    from pressroom.adapters.dynamodb_feed import now_bound
+    from pressroom.adapters.dynamodb_feed import decode_summary, now_bound
 
     entries = _scan(
         client,
         FilterExpression="pk = :feed",
-        ProjectionExpression="sk, article_id, doc",
+        ProjectionExpression="sk, doc",
         ExpressionAttributeValues={":feed": {"S": "FEED"}},
     )
     upper = now_bound(now)
     articles = [
-        (e["article_id"]["S"], e["sk"]["S"], {t["slug"] for t in json.loads(e["doc"]["S"])["tags"]})
+        (e["sk"]["S"].split("#", 1)[1], e["sk"]["S"], {t.slug for t in decode_summary(e["doc"]["B"]).tags})
         for e in entries
         if e["sk"]["S"] < upper
     ]

@@ -2,14 +2,16 @@
 them (``tests/contract/`` runs one suite over each fake and its moto-backed adapter, so they cannot drift):
 
 - ``InMemoryFeed``: the feed table (``FeedStore`` and ``FeedReader``) as items keyed ``(pk, sk)`` in the adapter's
-  layout; every write is one all-or-nothing transaction with DynamoDB's conditions (``attribute_not_exists``,
-  ``rev = :rev``, the slug lock); index pages are newest-first Queries bounded by ``now`` and by ``after``.
+  layout on an ``InMemoryTable``, written in the adapter's steps, each a single-item write with DynamoDB's
+  conditions (``attribute_not_exists``, ``rev = :rev``, the slug lock); index pages are newest-first Queries
+  bounded by ``now`` and by ``after``.
 - ``InMemoryBucket``: a versioned S3 bucket (``ArticleSource``) with an injected clock: a PUT gets an MD5 ETag, a
   version id and a ``LastModified`` at S3's 1-second resolution; a DELETE adds a delete marker; reports are objects.
 - ``InMemoryRegistry``: the tag registry (``TagRegistry``): known tags learned only while unknown, and versioned rules
   saved only over the version they were edited from; it counts its reads and writes as the adapter's DynamoDB calls.
 - ``FaultInjector``: wraps either fake (or an adapter) and raises a transient AWS error on a seeded share of calls,
-  before or after the call takes effect (a lost response), to prove retries.
+  before or after the call takes effect (a lost response), to prove retries. ``FaultAt`` fails exactly the n-th
+  call: wrapped around a feed's ``InMemoryTable`` or boto3 client, it cuts a save between two of its steps.
 - ``FakeWorld``: the ingest use-case on the fakes, with the editors' side of the bucket and a manual clock.
 """
 
@@ -29,9 +31,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from pressroom.adapters.dynamodb_feed import decode_summary, default_id, encode_summary
 from pressroom.events import S3EventRecord
 from pressroom.models import Article, ArticleSummary
-from pressroom.notices import ArticleEvent
+from pressroom.notices import ArticleEvent, change_event
 from pressroom.ports import (
     FEED_INDEX,
     ArticleRecord,
@@ -55,12 +58,11 @@ from tests.clock import NOW
 from tests.helpers import ObjectVersion, s3_record
 from tests.helpers import article as upload_of
 
-MAX_TRANSACTION_ITEMS = 100
-_SEP = "\x1f"
-
 Key = tuple[str, str]
 Item = dict[str, Any]
 Condition = Callable[[Item | None], bool]
+PROMO_TTL = timedelta(days=30)
+TOMBSTONE_TTL = timedelta(days=1)
 
 
 class ManualClock:
@@ -88,31 +90,8 @@ def _index_sk(article: ArticleSummary) -> str:
     return f"{_time_key(article.published_at)}#{article.id}"
 
 
-@dataclass(frozen=True)
-class _Put:
-    key: Key
-    item: Item
-    condition: Condition | None = None
-
-
-@dataclass(frozen=True)
-class _Delete:
-    key: Key
-
-
-@dataclass(frozen=True)
-class _Update:
-    key: Key
-    changes: Item
-    condition: Condition
-
-
-class _Cancelled(Exception):
-    """TransactWriteItems' TransactionCanceledException: ``failed`` holds the positions whose condition failed."""
-
-    def __init__(self, failed: list[int]) -> None:
-        super().__init__(f"conditional check failed at {failed}")
-        self.failed = failed
+class ConditionFailed(Exception):
+    """A single-item write whose condition was false (DynamoDB's ConditionalCheckFailedException): nothing written."""
 
 
 def _missing(item: Item | None) -> bool:
@@ -127,88 +106,202 @@ def _free_or_owned_by(article_id: str) -> Condition:
     return lambda item: item is None or item["article_id"] == article_id
 
 
-class InMemoryFeed:
-    """The feed table in memory. Implements ``FeedStore`` (and so ``FeedReader``) like ``DynamoDBFeed``:
+def _missing_or_rev_at_most(rev: int) -> Condition:
+    return lambda item: item is None or item["rev"] <= rev
 
-    - ``save`` is one transaction of at most 100 items, none twice: the article (``attribute_not_exists`` for a new
-      one, else ``rev = expected_rev``), the slug lock when the slug is new to the article (``SlugTaken`` when
-      another article holds it; checked before the article's own condition, as the adapter reads the reasons), the
-      source key, the index entries (the ones the new version no longer has deleted) and the pending promos.
+
+def _missing_or_rev_below(rev: int) -> Condition:
+    return lambda item: item is None or item["rev"] < rev
+
+
+class InMemoryTable:
+    """A DynamoDB table in memory: items keyed ``(pk, sk)``, single-item writes with a condition on the stored item
+    (``ConditionFailed`` when it is false), and Queries of one partition in sort-key order. The write methods
+    (``put``, ``update``, ``delete``) are the steps a ``FaultInjector`` or ``FaultAt`` can cut."""
+
+    def __init__(self) -> None:
+        self.items: dict[Key, Item] = {}
+        self._sorted: dict[str, list[str]] = {}
+
+    def get(self, key: Key) -> Item | None:
+        return self.items.get(key)
+
+    def put(self, key: Key, item: Item, condition: Condition | None = None) -> None:
+        self._check(key, condition)
+        pk, sk = key
+        if key not in self.items:
+            bisect.insort(self._sorted.setdefault(pk, []), sk)
+        self.items[key] = {**item, "pk": pk, "sk": sk}
+
+    def update(
+        self, key: Key, changes: Callable[[Item], Item], condition: Condition, remove: tuple[str, ...] = ()
+    ) -> Item:
+        """Set what ``changes`` (of the stored item) gives and drop the ``remove`` keys of the ``promos`` map;
+        returns the item as it was."""
+        self._check(key, condition)
+        old = self.items[key]
+        promos = {p: h for p, h in old.get("promos", {}).items() if p not in remove}
+        self.items[key] = {**old, **changes(old), "promos": promos}
+        return old
+
+    def delete(self, key: Key, condition: Condition | None = None) -> None:
+        self._check(key, condition)
+        if self.items.pop(key, None) is not None:
+            sks = self._sorted[key[0]]
+            del sks[bisect.bisect_left(sks, key[1])]
+
+    def query_back(self, pk: str, upper: str, limit: int, lower: str = "") -> list[Item]:
+        """``pk = :pk AND :lower <= sk < :upper``, ``ScanIndexForward=False``, ``FilterExpression`` skipping
+        tombstones, as many pages as it takes to ``limit`` items."""
+        sks = self._sorted.get(pk, [])
+        start, end = bisect.bisect_left(sks, lower), bisect.bisect_left(sks, upper)
+        found = (self.items[(pk, sk)] for sk in reversed(sks[start:end]))
+        return list(itertools.islice((item for item in found if "gone" not in item), limit))
+
+    def query_forward(self, pk: str, limit: int) -> list[Item]:
+        """``pk = :pk`` forward with ``Limit`` and the tombstone filter: one page, as the adapter reads it."""
+        return [
+            item for item in (self.items[(pk, sk)] for sk in self._sorted.get(pk, [])[:limit]) if "gone" not in item
+        ]
+
+    def _check(self, key: Key, condition: Condition | None) -> None:
+        if condition is not None and not condition(self.items.get(key)):
+            raise ConditionFailed(f"the condition on {key} is false")
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    """What a save adds after its commit point, for one revision: promo items, then entries, the feed entry last."""
+
+    article_id: str
+    rev: int
+    sk: str
+    names: tuple[str, ...]
+    doc: bytes
+    promos: tuple[tuple[str, str], ...]
+
+    @property
+    def keys(self) -> list[Key]:
+        ordered = sorted(name for name in self.names if name != FEED_INDEX)
+        ordered += [FEED_INDEX] if FEED_INDEX in self.names else []
+        return [("PROMOS", position) for position, _ in self.promos] + [(name, self.sk) for name in ordered]
+
+    def item(self, key: Key) -> Item:
+        if key[0] == "PROMOS":
+            return {"rev": self.rev, "article_id": self.article_id, "headline": dict(self.promos)[key[1]]}
+        return {"rev": self.rev, "doc": self.doc}
+
+
+def _indexed_of(item: Item) -> _Indexed:
+    article = Article.model_validate_json(zlib.decompress(item["doc"]))
+    names = tuple(item["index"])
+    return _Indexed(
+        article_id=article.id,
+        rev=item.get("index_rev", item["rev"]),
+        sk=_index_sk(article),
+        names=names,
+        doc=encode_summary(article) if names else b"",
+        promos=tuple(sorted(item.get("promos", {}).items())),
+    )
+
+
+class InMemoryFeed:
+    """The feed table in memory. Implements ``FeedStore`` (and so ``FeedReader``) like ``DynamoDBFeed``, in the same
+    single-item steps on an ``InMemoryTable`` (``table``):
+
+    - ``save``: the slug lock when the slug is new to the article (``SlugTaken`` when another article holds it),
+      the source key, the deletion of what the old version had and this one has not (conditional on ``rev`` below
+      this save's), the commit (the article item with its event: ``attribute_not_exists`` for a new one, else
+      ``rev = expected_rev``; ``ConcurrentChange``), then the promo items and index entries (each unless a newer
+      revision wrote it; the feed entry last), then the removal of those a newer committed save does not want.
       ``ArticleTooLarge`` (from the stored form) is raised before anything is written.
     - Queries read one partition in sort-key order; an index is newest first below ``now``'s bound (``recent_headlines``
       has none), ``after`` is exclusive.
 
     ``items`` is the whole table (``(pk, sk) -> attributes``), for tests to inspect as they would Scan."""
 
-    def __init__(self) -> None:
-        self.items: dict[Key, Item] = {}
-        self._sorted: dict[str, list[str]] = {}
-        self.transactions = 0
+    def __init__(self, table: Any = None) -> None:
+        self.table: Any = table if table is not None else InMemoryTable()
+
+    @property
+    def items(self) -> dict[Key, Item]:
+        return self.table.items  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------------ reads
 
     def get_by_slug(self, slug: str) -> StoredArticle | None:
-        item = self.items.get((f"SLUG#{slug}", "SLUG"))
+        item = self.table.get((f"SLUG#{slug}", "SLUG"))
         if item is None:
             return None
         record = self.get_record(item["article_id"], consistent=False)
         return record.stored if record else None
 
     def get_record(self, article_id: str, *, consistent: bool = True) -> ArticleRecord | None:
-        item = self.items.get((f"ART#{article_id}", "ARTICLE"))
+        item = self.table.get((f"ART#{article_id}", "ARTICLE"))
         if item is None:
             return None
+        article = Article.model_validate_json(zlib.decompress(item["doc"]))
         return ArticleRecord(
             stored=StoredArticle(
-                article=Article.model_validate_json(zlib.decompress(item["doc"])),
+                article=article,
                 status=item["status"],
                 version=item["version"],
-                deleted=item["deleted"],
+                deleted=item.get("deleted", False),
             ),
             rev=item["rev"],
             source_key=item["source_key"],
-            index_keys=tuple((pk, sk) for pk, _, sk in (k.partition(_SEP) for k in item["index_keys"])),
-            pending_promos=tuple(item["pending_promos"]),
+            index_keys=tuple(sorted((name, _index_sk(article)) for name in item["index"])),
+            pending_promos=tuple(sorted(item.get("promos", {}))),
             deleted_at=item.get("deleted_at"),
             enrichment=item.get("enrichment", ""),
+            index_rev=item.get("index_rev"),
         )
 
     def get_articles(self, ids: Sequence[str]) -> list[Article]:
-        found = (self.items.get((f"ART#{article_id}", "ARTICLE")) for article_id in list(dict.fromkeys(ids))[:100])
+        keys = [(f"ART#{article_id}", "ARTICLE") for article_id in list(dict.fromkeys(ids))[:100]]
+        found = (self.table.get(key) for key in keys)
         return [Article.model_validate_json(zlib.decompress(item["doc"])) for item in found if item is not None]
 
     def slug_owner(self, slug: str) -> str | None:
-        item = self.items.get((f"SLUG#{slug}", "SLUG"))
+        item = self.table.get((f"SLUG#{slug}", "SLUG"))
         return item["article_id"] if item else None
 
     def article_id_for_key(self, key: str) -> str | None:
-        item = self.items.get((f"SRC#{key}", "SRC"))
-        return item["article_id"] if item else None
+        guess = default_id(key)
+        article = (self.table.get((f"ART#{guess}", "ARTICLE")) if guess else None) or {}
+        claims = article.get("source_key") == key
+        if claims and not article.get("deleted"):
+            return guess
+        item = self.table.get((f"SRC#{key}", "SRC"))
+        if item is not None:
+            return str(item["article_id"])
+        return guess if claims else None
 
-    def list_index(self, index: str, *, limit: int, after: str | None, now: datetime) -> IndexPage:
+    def list_index(
+        self, index: str, *, limit: int, after: str | None, now: datetime, since: datetime | None = None
+    ) -> IndexPage:
         upper = f"{_time_key(now)}#~"
         if after is not None and after < upper:
             upper = after
-        items = self._query_back(index, upper, limit + 1)
+        lower = _time_key(since) if since is not None else ""
+        items = self.table.query_back(index, upper, limit + 1, lower)
         more = len(items) > limit
         items = items[:limit]
         return IndexPage(
-            items=[ArticleSummary.model_validate_json(item["doc"]) for item in items],
+            items=[decode_summary(item["doc"]) for item in items],
             last_position=items[-1]["sk"] if more and items else None,
         )
 
     def recent_headlines(self, limit: int) -> list[IndexHit]:
-        return [_hit(item) for item in self._query_back("FEED", "~", limit)]
+        return [_hit(item) for item in self.table.query_back(FEED_INDEX, "~", limit)]
 
     def tag_neighbours(self, tag_slug: str, *, limit: int, now: datetime) -> list[IndexHit]:
-        return [_hit(item) for item in self._query_back(f"TAG#{tag_slug}", f"{_time_key(now)}#~", limit)]
+        return [_hit(item) for item in self.table.query_back(f"TAG#{tag_slug}", f"{_time_key(now)}#~", limit)]
 
     def pending_promos(self, limit: int) -> list[PendingPromo]:
-        sks = self._sorted.get("PROMOS", [])[:limit]
         return [
-            PendingPromo(item["article_id"], sk, item["headline"])
-            for sk in sks
-            for item in [self.items[("PROMOS", sk)]]
+            PendingPromo(item["article_id"], item["sk"], item["headline"])
+            for item in self.table.query_forward("PROMOS", limit)
         ]
 
     # ------------------------------------------------------------------ writes
@@ -216,122 +309,141 @@ class InMemoryFeed:
     def save(self, write: ArticleWrite) -> None:
         article, old = write.article, write.old
         doc = encode_article(article)
-        new_index = {(name, _index_sk(article)) for name in write.index}
-        old_index = set(old.index_keys) if old else set()
-        promo_sks = [f"{article.id}#{n:02d}" for n in range(len(write.pending_promos))]
+        rev = (old.rev if old else 0) + 1
+        if article.slug and (old is None or old.stored.article.slug != article.slug):
+            try:
+                lock = {"article_id": article.id}
+                self.table.put((f"SLUG#{article.slug}", "SLUG"), lock, _free_or_owned_by(article.id))
+            except ConditionFailed as e:
+                raise SlugTaken from e
+        back = old is not None and old.stored.deleted and not write.deleted_at
+        if (old is None or old.source_key != write.source_key or back) and article.id != default_id(write.source_key):
+            self.table.put((f"SRC#{write.source_key}", "SRC"), {"article_id": article.id})
+        indexed = _Indexed(
+            article_id=article.id,
+            rev=rev,
+            sk=_index_sk(article),
+            names=tuple(write.index),
+            doc=encode_summary(article) if write.index else b"",
+            promos=tuple((f"{article.id}#{n:02d}", h) for n, h in enumerate(write.pending_promos)),
+        )
+        before = set(old.index_keys) | {("PROMOS", p) for p in old.pending_promos} if old else set()
+        for key in sorted(before - set(indexed.keys)):
+            self._bury(key, rev)
         item: Item = {
             "doc": doc,
             "status": write.status,
-            "slug": article.slug,
             "version": write.version,
-            "rev": (old.rev if old else 0) + 1,
-            "deleted": write.deleted_at is not None,
+            "rev": rev,
             "source_key": write.source_key,
-            "index_keys": [f"{pk}{_SEP}{sk}" for pk, sk in sorted(new_index)],
-            "pending_promos": promo_sks,
+            "index": list(write.index),
             "enrichment": write.enrichment,
         }
+        if indexed.promos:
+            item["promos"] = dict(indexed.promos)
         if write.deleted_at:
-            item["deleted_at"] = write.deleted_at
-        condition = _missing if write.expected_rev is None else _rev_is(write.expected_rev)
-        actions: list[_Put | _Delete | _Update] = [_Put((f"ART#{article.id}", "ARTICLE"), item, condition)]
-        slug_at = None
-        if article.slug and (old is None or old.stored.article.slug != article.slug):
-            slug_at = len(actions)
-            lock = {"article_id": article.id}
-            actions.append(_Put((f"SLUG#{article.slug}", "SLUG"), lock, _free_or_owned_by(article.id)))
-        if old is None or old.source_key != write.source_key or (old.stored.deleted and not write.deleted_at):
-            actions.append(_Put((f"SRC#{write.source_key}", "SRC"), {"article_id": article.id}))
-        summary = article.summary_view().model_dump_json(exclude={"url"})
-        for key in sorted(new_index):
-            entry = {"doc": summary, "article_id": article.id, "slug": article.slug, "title": article.title}
-            actions.append(_Put(key, entry))
-        actions.extend(_Delete(key) for key in sorted(old_index - new_index))
-        for sk, headline in zip(promo_sks, write.pending_promos, strict=True):
-            actions.append(_Put(("PROMOS", sk), {"article_id": article.id, "headline": headline}))
-        dropped = set(old.pending_promos if old else ()) - set(promo_sks)
-        actions.extend(_Delete(("PROMOS", sk)) for sk in sorted(dropped))
+            item |= {"deleted": True, "deleted_at": write.deleted_at}
         if write.event is not None:
-            outbox = {"event_id": write.event.event_id, "event": write.event.to_json()}
-            actions.append(_Put((f"ART#{article.id}", "OUTBOX"), outbox))
+            item |= _outbox(write, write.event)
+        condition = _missing if write.expected_rev is None else _rev_is(write.expected_rev)
         try:
-            self._transact(actions)
-        except _Cancelled as e:
-            if slug_at is not None and slug_at in e.failed:
-                raise SlugTaken from e
+            self.table.put((f"ART#{article.id}", "ARTICLE"), item, condition)
+        except ConditionFailed as e:
             raise ConcurrentChange from e
+        self._add(indexed)
+
+    def complete(self, record: ArticleRecord) -> None:
+        index_rev = record.index_rev if record.index_rev is not None else record.rev
+        keys = [key for key in record.index_keys if key[0] == FEED_INDEX] or sorted(record.index_keys)[-1:]
+        if not keys and not record.pending_promos:
+            return
+        last = self.table.get(keys[0]) if keys else None
+        if last is not None and last["rev"] >= index_rev:
+            return
+        item = self.table.get((f"ART#{record.stored.article.id}", "ARTICLE"))
+        if item is not None and item.get("index_rev", item["rev"]) == index_rev:
+            self._add(_indexed_of(item))
 
     def pending_event(self, article_id: str) -> ArticleEvent | None:
-        item = self.items.get((f"ART#{article_id}", "OUTBOX"))
-        return ArticleEvent.from_json(item["event"]) if item else None
+        item = self.table.get((f"ART#{article_id}", "ARTICLE"))
+        if item is None or "event_id" not in item:
+            return None
+        if self.table.get((f"ART#{article_id}", f"SENT#{item['event_id']}")) is not None:
+            return None
+        if "event" in item:
+            return ArticleEvent.from_json(item["event"])
+        article = Article.model_validate_json(zlib.decompress(item["doc"]))
+        fields = (item["version"], item["source_key"], item.get("enrichment", ""))
+        return _rebuilt(item["event_kind"], item["event_base"], article, *fields)
 
     def event_sent(self, article_id: str, event_id: str) -> None:
-        item = self.items.get((f"ART#{article_id}", "OUTBOX"))
-        if item is not None and item["event_id"] == event_id:
-            self._delete((f"ART#{article_id}", "OUTBOX"))
+        self.table.put((f"ART#{article_id}", f"SENT#{event_id}"), {})
 
     def resolve_promos(self, resolutions: list[tuple[ArticleRecord, Article, tuple[str, ...]]]) -> int:
-        actions: list[_Put | _Delete | _Update] = []
+        updated = 0
         for record, article, resolved in resolutions:
-            changes = {
-                "doc": encode_article(article),
-                "rev": record.rev + 1,
-                "pending_promos": [p for p in record.pending_promos if p not in resolved],
-            }
-            actions.append(_Update((f"ART#{article.id}", "ARTICLE"), changes, _rev_is(record.rev)))
-            actions.extend(_Delete(("PROMOS", sk)) for sk in resolved)
-        if not actions:
-            return 0
+            doc = encode_article(article)
+
+            def changes(item: Item, doc: bytes = doc) -> Item:
+                return {"doc": doc, "rev": item["rev"] + 1, "index_rev": item.get("index_rev", item["rev"])}
+
+            try:
+                old = self.table.update((f"ART#{article.id}", "ARTICLE"), changes, _rev_is(record.rev), resolved)
+            except ConditionFailed:
+                continue
+            updated += 1
+            for position in resolved:
+                self._bury(("PROMOS", position), old.get("index_rev", record.rev) + 1)
+        return updated
+
+    # ------------------------------------------------------------------ helpers
+
+    def _add(self, indexed: _Indexed) -> None:
+        expires = int(datetime.now(UTC).timestamp() + PROMO_TTL.total_seconds())
+        for key in indexed.keys:
+            item = indexed.item(key) | ({"ttl": expires} if key[0] == "PROMOS" else {})
+            try:
+                self.table.put(key, item, _missing_or_rev_at_most(indexed.rev))
+            except ConditionFailed:
+                pass
+
+    def _bury(self, key: Key, rev: int) -> None:
+        expires = int(datetime.now(UTC).timestamp() + TOMBSTONE_TTL.total_seconds())
         try:
-            self._transact(actions[:MAX_TRANSACTION_ITEMS])
-        except _Cancelled:
-            return 0
-        return len(resolutions)
+            self.table.put(key, {"rev": rev, "gone": True, "ttl": expires}, _missing_or_rev_below(rev))
+        except ConditionFailed:
+            pass
 
-    # ------------------------------------------------------------------ the table
 
-    def _transact(self, actions: Sequence[_Put | _Delete | _Update]) -> None:
-        """All or nothing. Like DynamoDB: at most 100 items, no item twice (a ValidationException, a bug of the
-        caller: ``ValueError``), every condition evaluated on the state before the transaction."""
-        keys = [action.key for action in actions]
-        if len(keys) > MAX_TRANSACTION_ITEMS or len(set(keys)) != len(keys):
-            raise ValueError(f"invalid transaction of {len(keys)} items ({len(set(keys))} distinct)")
-        failed = [
-            n
-            for n, action in enumerate(actions)
-            if not isinstance(action, _Delete) and action.condition and not action.condition(self.items.get(action.key))
-        ]
-        if failed:
-            raise _Cancelled(failed)
-        self.transactions += 1
-        for action in actions:
-            if isinstance(action, _Put):
-                self._put(action.key, dict(action.item))
-            elif isinstance(action, _Update):
-                self._put(action.key, {**self.items[action.key], **action.changes})
-            else:
-                self._delete(action.key)
+def _live(item: Item) -> bool:
+    return "gone" not in item
 
-    def _put(self, key: Key, item: Item) -> None:
-        pk, sk = key
-        if key not in self.items:
-            bisect.insort(self._sorted.setdefault(pk, []), sk)
-        self.items[key] = {**item, "pk": pk, "sk": sk}
 
-    def _delete(self, key: Key) -> None:
-        if self.items.pop(key, None) is not None:
-            sks = self._sorted[key[0]]
-            del sks[bisect.bisect_left(sks, key[1])]
+def _outbox(write: ArticleWrite, event: ArticleEvent) -> Item:
+    """The event as the article item keeps it: its kind and base URL when ``change_event`` rebuilds it exactly from
+    the stored article (as the adapter stores it), else the whole event."""
+    url = str(event.detail.get("url") or "")
+    base = url.removesuffix(f"/news/{write.article.slug}") if url else ""
+    if _rebuilt(event.detail_type, base, write.article, write.version, write.source_key, write.enrichment) == event:
+        return {"event_id": event.event_id, "event_kind": event.detail_type, "event_base": base}
+    return {"event_id": event.event_id, "event": event.to_json()}
 
-    def _query_back(self, pk: str, upper: str, limit: int) -> list[Item]:
-        """``pk = :pk AND sk < :upper``, ``ScanIndexForward=False``, ``Limit``."""
-        sks = self._sorted.get(pk, [])
-        end = bisect.bisect_left(sks, upper)
-        return [self.items[(pk, sk)] for sk in reversed(sks[max(0, end - limit) : end])]
+
+def _rebuilt(kind: str, base: str, article: Article, version: str, key: str, enrichment: str) -> ArticleEvent | None:
+    return change_event(
+        article,
+        served_before=kind != "ArticlePublished",
+        served_now=kind != "ArticleWithdrawn",
+        version=version,
+        source_key=key,
+        base_url=base,
+        enrichment=enrichment,
+    )
 
 
 def _hit(item: Item) -> IndexHit:
-    return IndexHit(item["article_id"], item["slug"], item["title"], item["sk"].split("#", 1)[0])
+    summary = json.loads(zlib.decompress(item["doc"]))
+    return IndexHit(summary["id"], summary["slug"], summary["title"], item["sk"].split("#", 1)[0])
 
 
 # ---------------------------------------------------------------------------------------------------- the registry
@@ -570,6 +682,45 @@ class FaultInjector:
         return ConnectionError(f"injected fault in {name}")
 
 
+@dataclass
+class FaultAt:
+    """Wraps a port, a feed's ``InMemoryTable`` or a boto3 client and fails exactly the ``at``-th call (counted from
+    1) of the ``methods`` with a transient error (``ThrottlingException``): before the call takes effect, or with
+    ``after`` once it took effect (a lost response). ``calls`` counts the calls of ``methods`` so far and ``log``
+    keeps them (name, arguments); ``at=0`` fails none, so one run counts the steps. With ``hook``, the ``at``-th
+    call fails not but runs ``hook()`` first, once: another writer's work squeezed between two steps."""
+
+    target: Any
+    methods: frozenset[str]
+    at: int = 0
+    after: bool = False
+    hook: Callable[[], None] | None = None
+    calls: int = 0
+    log: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.target, name)
+        if name not in self.methods:
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            self.log.append((name, args, kwargs))
+            fault = self.calls == self.at
+            if fault and self.hook is not None:
+                hook, self.hook, self.at = self.hook, None, 0
+                hook()
+                return attribute(*args, **kwargs)
+            if fault and not self.after:
+                raise throttling(name)
+            result = attribute(*args, **kwargs)
+            if fault:
+                raise throttling(name)
+            return result
+
+        return call
+
+
 # ---------------------------------------------------------------------------------------------------- the pipeline
 
 
@@ -637,7 +788,8 @@ class FakeWorld:
     def index_entries(self) -> list[tuple[str, str, str]]:
         """Every FEED/TAG/SECTION entry as ``(pk, sk, article id)``, as a Scan would list them."""
         indexes = (FEED_INDEX, "TAG#", "SECTION#")
-        return [(pk, sk, item["article_id"]) for (pk, sk), item in self.feed.items.items() if pk.startswith(indexes)]
+        items = self.feed.items.items()
+        return [(pk, sk, sk.split("#", 1)[1]) for (pk, sk), item in items if pk.startswith(indexes) and _live(item)]
 
     def close(self) -> None:
         """Nothing to release (the moto world stops its mock)."""

@@ -71,7 +71,9 @@ class FeedReader(Protocol):
 
 @dataclass(frozen=True)
 class ArticleRecord:
-    """The stored state of one article id, as the ingest side needs it to decide and to write conditionally."""
+    """The stored state of one article id, as the ingest side needs it to decide and to write conditionally.
+    ``index_rev`` is the revision whose save wrote the index entries (None: ``rev``; a promo resolution moves ``rev``
+    alone)."""
 
     stored: StoredArticle
     rev: int
@@ -80,6 +82,7 @@ class ArticleRecord:
     pending_promos: tuple[str, ...] = ()
     deleted_at: str | None = None
     enrichment: str = ""
+    index_rev: int | None = None
 
 
 @dataclass(frozen=True)
@@ -103,9 +106,9 @@ class PendingPromo:
 
 @dataclass(frozen=True)
 class ArticleWrite:
-    """Everything one publish/unpublish writes, atomically. ``expected_rev`` is the ``rev`` read before deciding
-    (None: the article must not exist yet); the write fails with ``ConcurrentChange`` if it moved meanwhile. An
-    empty slug (an article withdrawn before it was ever published) claims no slug: nothing is served under one."""
+    """Everything one publish/unpublish writes. ``expected_rev`` is the ``rev`` read before deciding (None: the
+    article must not exist yet); the write fails with ``ConcurrentChange`` if it moved meanwhile. An empty slug (an
+    article withdrawn before it was ever published) claims no slug: nothing is served under one."""
 
     article: Article
     status: Literal["published", "draft", "withdrawn"]
@@ -150,20 +153,31 @@ class FeedStore(FeedReader, Protocol):
     def pending_promos(self, limit: int) -> list[PendingPromo]: ...
 
     def save(self, write: ArticleWrite) -> None:
-        """Write the article, its slug, its source key and its index entries in one transaction.
-        Raises ``ConcurrentChange`` or ``SlugTaken``."""
+        """Write the article with its event, its slug, its source key, its index entries and its pending promos.
+        The article (with its event) is stored atomically and readers never see it half-written, nor an index entry
+        of an article that is missing or not served; the rest may be cut short by a fault after the article is
+        stored, and is then written by the next ``save`` of the article or by ``complete``. Raises
+        ``ConcurrentChange`` or ``SlugTaken`` (nothing of this version is then stored) or ``ArticleTooLarge``
+        (nothing written)."""
+        ...
+
+    def complete(self, record: ArticleRecord) -> None:
+        """Write whatever the ``save`` of ``record`` (the stored version, just read) left unwritten: index entries,
+        pending promos. Idempotent; one read when nothing is missing. Call it when the offered version is found
+        stored already (a redelivery), so a save cut short between its steps converges."""
         ...
 
     def resolve_promos(self, resolutions: list[tuple[ArticleRecord, Article, tuple[str, ...]]]) -> int:
-        """Best effort: store earlier articles whose promos now resolve; returns how many were updated."""
+        """Best effort: store each earlier article whose promos now resolve, unless it changed since its record was
+        read (then it is skipped); returns how many were updated."""
         ...
 
     def pending_event(self, article_id: str) -> ArticleEvent | None:
-        """The event a ``save`` stored with the article (its outbox) and not yet marked sent."""
+        """The event the last ``save`` stored with the article (its outbox), unless it is marked sent."""
         ...
 
     def event_sent(self, article_id: str, event_id: str) -> None:
-        """Clear the outbox of ``article_id`` if it still holds ``event_id``."""
+        """Mark ``event_id`` of ``article_id`` sent (idempotent; a later save's event stays pending)."""
         ...
 
 

@@ -334,6 +334,7 @@ class Ingest:
                 and current.enrichment != enrichment_with(self.enrichment, self.registry.rules())
             ):
                 return None
+            self.store.complete(current)
             self._send(article_id, self.store.pending_event(article_id))
             self._clear_if_current(offer)
             return Result(Outcome.DUPLICATE, key, article_id, detail="this version is stored already")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from pressroom.models import Article, RelatedLink, Tag
+from pressroom.notices import ArticleEvent, change_event
 from pressroom.ports import (
     FEED_INDEX,
     ArticleRecord,
@@ -40,6 +41,7 @@ def write(
     deleted_at: str | None = None,
     version: str = "v1",
     expected_rev: int | None | str = "from old",
+    event: ArticleEvent | None = None,
 ) -> ArticleWrite:
     return ArticleWrite(
         article=article,
@@ -51,6 +53,7 @@ def write(
         old=old,
         pending_promos=promos,
         deleted_at=deleted_at,
+        event=event,
     )
 
 
@@ -102,6 +105,27 @@ def test_a_new_article_is_stored_with_its_slug_source_key_and_index_entries(feed
     assert feed.get_record("unknown") is None
 
 
+def test_a_key_whose_file_name_is_the_id_finds_its_article_and_no_other(feed: Any) -> None:
+    """Such a key needs no source key record (``default_id``): the lookup goes through the article item."""
+    saved(feed, make_article(1), key="incoming/a-1.json")
+    assert feed.article_id_for_key("incoming/a-1.json") == "a-1"
+    assert feed.article_id_for_key("incoming/A 1.json") is None  # gives the same id, but is not the source
+    assert feed.article_id_for_key("incoming/b-1.json") is None
+
+
+@pytest.mark.parametrize("first", ["own id", "another id"])
+def test_a_key_whose_uploads_changed_their_id_leads_to_the_article_not_taken_down(feed: Any, first: str) -> None:
+    """The key's own id (no source record) and another id (with one) both claim the key: the one served wins."""
+    key, gone = "incoming/a-1.json", "2029-11-02T00:00:00Z"
+    own, other = make_article(1), make_article(2, slug="other")
+    earlier, later = (own, other) if first == "own id" else (other, own)
+    before = saved(feed, earlier, key=key)
+    saved(feed, later, key=key)
+    down = earlier.model_copy(update={"status": "withdrawn"})
+    saved(feed, down, old=before, key=key, status="withdrawn", index=(), deleted_at=gone)
+    assert feed.article_id_for_key(key) == later.id
+
+
 def test_get_articles_returns_the_known_ones_once_in_any_status(feed: Any) -> None:
     saved(feed, make_article(1))
     saved(feed, make_article(2, status="draft"), status="draft", key="incoming/b.json")
@@ -118,7 +142,9 @@ def test_a_new_article_whose_id_exists_already_is_a_concurrent_change(feed: Any)
     assert record is not None and record.stored.article.title == "Article 1" and record.rev == 1
 
 
-def test_a_write_on_a_revision_that_moved_changes_nothing(feed: Any) -> None:
+def test_a_write_on_a_revision_that_moved_stores_nothing_of_its_version(feed: Any) -> None:
+    """Its slug lock and source record, written before the article, stay with the article: the slug then serves
+    the article's stored version, like an old slug, and the key is not the article's source key."""
     first = saved(feed, make_article(1))
     second = saved(feed, make_article(1, title="Second"), old=first)
     assert second.rev == 2
@@ -126,8 +152,8 @@ def test_a_write_on_a_revision_that_moved_changes_nothing(feed: Any) -> None:
     with pytest.raises(ConcurrentChange):
         feed.save(write(moved, old=first, key="incoming/third.json", promos=("A promo nobody wrote",)))
     assert feed.get_record("a-1") == second
-    assert feed.slug_owner("third") is None
-    assert feed.article_id_for_key("incoming/third.json") is None
+    assert feed.slug_owner("third") == "a-1" and feed.get_by_slug("third") == second.stored
+    assert feed.article_id_for_key("incoming/third.json") == "a-1" and second.source_key == KEY
     assert feed.pending_promos(10) == []
     assert everything(feed, FEED_INDEX) == ["a-1"]
     assert feed.get_record("a-1").index_keys == second.index_keys  # type: ignore[union-attr]
@@ -288,15 +314,52 @@ def test_pending_promos_are_stored_replaced_and_resolved(feed: Any) -> None:
     assert [p.position for p in feed.pending_promos(10)] == ["a-1#00", "a-2#00"]
 
 
-def test_promos_resolved_on_a_moved_revision_change_nothing(feed: Any) -> None:
+def test_promos_resolved_on_a_moved_revision_change_nothing_of_it(feed: Any) -> None:
+    """Each resolution is conditional on its own article's revision: the moved one is skipped, the other lands."""
     first = saved(feed, make_article(1), promos=("One headline",))
     other = saved(feed, make_article(2), key="incoming/b.json", promos=("Other headline",))
-    saved(feed, make_article(1, title="Moved"), old=first, promos=("One headline",))
+    moved = saved(feed, make_article(1, title="Moved"), old=first, promos=("One headline",))
     updated = [
         (other, other.stored.article.model_copy(update={"summary": "changed"}), ("a-2#00",)),
         (first, first.stored.article.model_copy(update={"summary": "changed"}), ("a-1#00",)),
     ]
-    assert feed.resolve_promos(updated) == 0
-    assert feed.get_record("a-2") == other
-    assert [p.position for p in feed.pending_promos(10)] == ["a-1#00", "a-2#00"]
+    assert feed.resolve_promos(updated) == 1
+    assert feed.get_record("a-1") == moved
+    resolved = feed.get_record("a-2")
+    assert resolved is not None and resolved.rev == other.rev + 1 and resolved.pending_promos == ()
+    assert resolved.stored.article.summary == "changed"
+    assert [p.position for p in feed.pending_promos(10)] == ["a-1#00"]
     assert feed.resolve_promos([]) == 0
+
+
+@pytest.mark.parametrize("base_url", ["https://news.example.com/", ""])
+def test_the_event_of_a_save_is_pending_until_marked_sent_and_a_late_mark_hides_no_newer_one(
+    feed: Any, base_url: str
+) -> None:
+    def event(article: Article, version: str, *, before: bool) -> ArticleEvent:
+        made = change_event(
+            article, served_before=before, served_now=True, version=version, source_key=KEY, base_url=base_url
+        )
+        assert made is not None
+        return made
+
+    article = make_article(1)
+    published = event(article, "v1", before=False)
+    first = saved(feed, article, event=published)
+    assert feed.pending_event("a-1") == published and feed.pending_event("nobody") is None
+    feed.event_sent("a-1", published.event_id)
+    assert feed.pending_event("a-1") is None
+    updated_article = make_article(1, title="Updated")
+    updated = event(updated_article, "v2", before=True)
+    saved(feed, updated_article, old=first, version="v2", event=updated)
+    feed.event_sent("a-1", published.event_id)  # a late mark of the earlier event
+    assert feed.pending_event("a-1") == updated
+    feed.event_sent("a-1", updated.event_id)
+    feed.event_sent("a-1", updated.event_id)
+    assert feed.pending_event("a-1") is None
+
+
+def test_an_event_the_stored_article_does_not_rebuild_is_kept_whole(feed: Any) -> None:
+    odd = ArticleEvent("ArticlePublished", {"schema_version": "1", "event_id": "e-1", "id": "a-1", "note": "hand-made"})
+    saved(feed, make_article(1), event=odd)
+    assert feed.pending_event("a-1") == odd

@@ -215,12 +215,12 @@ def test_transient_faults_fail_the_record_so_sqs_retries(resources: Resources, l
 
     def throttle(**_: Any) -> None:
         raise ClientError(
-            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "TransactWriteItems"
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "PutItem"
         )
 
-    client.meta.events.register("before-call.dynamodb.TransactWriteItems", throttle)
+    client.meta.events.register("before-call.dynamodb.PutItem", throttle)
     assert run(lambda_context, notification(record)) == ["0"]
-    client.meta.events.unregister("before-call.dynamodb.TransactWriteItems", throttle)
+    client.meta.events.unregister("before-call.dynamodb.PutItem", throttle)
     assert run(lambda_context, notification(record)) == []
     assert feed(resources) == ["t"]
 

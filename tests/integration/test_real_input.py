@@ -221,7 +221,8 @@ def test_a_redelivered_duplicate_is_skipped_before_any_enrichment_work(
 
     service = Ingest(source=S3ArticleSource(resources.bucket), store=DynamoDBFeed(resources.table, client=client))
     assert service.handle(S3EventRecord.model_validate(record)).outcome is Outcome.DUPLICATE
-    assert calls == ["GetItem", "GetItem"]  # the article record, then its event outbox (empty)
+    # the article record, its feed entry (the save is complete), then its event outbox and the event's sent marker
+    assert calls == ["GetItem", "GetItem", "GetItem", "GetItem"]
 
 
 def test_a_late_event_of_an_oversize_earlier_upload_leaves_no_report(resources: Resources, lambda_context: Any) -> None:

@@ -179,8 +179,8 @@ class MotoWorld:
         entries = []
         for page in boto3.client("dynamodb").get_paginator("scan").paginate(TableName=self.table):
             for item in page["Items"]:
-                if item["pk"]["S"].startswith(INDEXES):
-                    entries.append((item["pk"]["S"], item["sk"]["S"], item["article_id"]["S"]))
+                if item["pk"]["S"].startswith(INDEXES) and "gone" not in item:  # not a tombstone
+                    entries.append((item["pk"]["S"], item["sk"]["S"], item["sk"]["S"].split("#", 1)[1]))
         return entries
 
     def close(self) -> None:

@@ -20,7 +20,15 @@ def _item(size: int) -> dict:
 
 def test_item_size_counts_names_and_values():
     assert item_size(_item(1500)) == 1500
-    assert item_size({"n": {"N": "1"}, "b": {"BOOL": True}}) == 1 + 21 + 1 + 1
+    assert item_size({"n": {"N": "1"}, "b": {"BOOL": True}}) == 1 + 2 + 1 + 1
+    assert item_size({"n": {"N": "-1234.500"}}) == 1 + 3 + 1  # significant digits 12345, two a byte, plus one
+
+
+def test_a_write_bills_the_larger_of_the_item_before_and_after():
+    assert write_units(_item(100), transactional=False, before=_item(2100)) == 3  # an overwrite that shrinks it
+    assert write_units(None, transactional=False, before=_item(1500)) == 2  # a delete: the item deleted
+    assert write_units(None, transactional=False) == 1  # deleting nothing still costs a unit
+    assert write_units(_item(1500), transactional=True, before=_item(10)) == 4
 
 
 def test_write_units_round_up_per_kilobyte_and_transactions_count_double():
@@ -44,6 +52,26 @@ def test_call_counter_doubles_the_write_units_of_a_transaction():
         client.put_item(TableName="t", Item=_item(1500))
     assert counter.calls == {"dynamodb.TransactWriteItems": 1, "dynamodb.PutItem": 1}
     assert counter.write_units == (2 + 1) * 2 + 2
+
+
+def test_call_counter_bills_writes_by_the_stored_items_it_peeks_at():
+    import boto3
+
+    client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    stored = {("old", ""): _item(3000), ("grown", ""): _item(1500)}
+    counter = CallCounter(peek=lambda table, key: stored.get((key["pk"]["S"], "")), key_names=("pk",))
+    counter.attach(client)
+    with Stubber(client) as stub:
+        for operation in ("put_item", "delete_item", "delete_item", "update_item", "get_item", "get_item"):
+            stub.add_response(operation, {"Item": _item(5000)} if operation == "get_item" else {})
+        client.put_item(TableName="t", Item={"pk": {"S": "old"}})  # shrinks a 3,000-byte item: 3 units
+        client.delete_item(TableName="t", Key={"pk": {"S": "old"}})  # 3 units
+        client.delete_item(TableName="t", Key={"pk": {"S": "never"}})  # 1 unit
+        client.update_item(TableName="t", Key={"pk": {"S": "grown"}}, UpdateExpression="SET a = :a")  # 2 units
+        client.get_item(TableName="t", Key={"pk": {"S": "x"}}, ConsistentRead=True)  # 5,000 bytes: 2 units
+        client.get_item(TableName="t", Key={"pk": {"S": "x"}})  # eventually consistent: 1 unit
+    assert counter.write_units == 3 + 3 + 1 + 2
+    assert counter.read_units == 2 + 1
 
 
 def test_a_full_scan_costs_half_a_unit_per_4_kb_of_each_1_mb_page():
@@ -85,7 +113,12 @@ def test_ingest_usage_is_per_published_article():
         "articles": 10,
         "outcomes": {"published": 4, "draft": 1, "rejected": 5},
         "articles_per_second": 20.0,
-        "calls_per_article": {"s3.GetObject": 1.0, "s3.PutObject": 0.5, "dynamodb.GetItem": 2.0},
+        "calls_per_article": {
+            "s3.GetObject": 1.0,
+            "s3.PutObject": 0.5,
+            "s3.DeleteObject": 1.0,
+            "dynamodb.GetItem": 2.0,
+        },
         "dynamodb_write_units_per_written_article": 30.0,
         "dynamodb_read_units_per_article": 3.0,
     }
@@ -94,7 +127,7 @@ def test_ingest_usage_is_per_published_article():
     assert usage.lambda_ms == 50.0
     assert usage.dynamodb_wru == 30.0
     assert usage.dynamodb_rru == 6.0
-    assert usage.s3_get == 2.0
+    assert usage.s3_get == 2.0  # DELETE requests are free
     assert usage.s3_put == (0.5 + 1) * 2  # rejection reports + the editor's upload
     assert usage.sqs_requests == 6.0
 
