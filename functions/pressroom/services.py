@@ -335,8 +335,11 @@ class Ingest:
             ):
                 return None
             self.store.complete(current)
-            self._send(article_id, self.store.pending_event(article_id))
+            unsent = self.store.pending_event(article_id)
+            self._send(article_id, unsent)
             self._clear_if_current(offer)
+            if unsent is not None and _served(current) and current.stored.article.published_at <= self.clock():
+                self._resolve_earlier_promos(current.stored.article)  # the save was cut before it came to this
             return Result(Outcome.DUPLICATE, key, article_id, detail="this version is stored already")
         if order is Order.OLDER:
             return self._older(offer, stored)
@@ -450,6 +453,8 @@ class Ingest:
             if current is None or current.source_key != key:
                 return Result(Outcome.IGNORED, key, article_id, detail="the article now comes from another key")
             if current.stored.deleted:
+                self.store.complete(current)
+                self._send(article_id, self.store.pending_event(article_id))
                 return Result(Outcome.DUPLICATE, key, article_id, detail="already unpublished")
             withdrawn = current.stored.article.model_copy(update={"status": "withdrawn"})
             event = change_event(

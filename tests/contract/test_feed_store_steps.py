@@ -209,20 +209,11 @@ def test_a_save_cut_between_any_two_writes_converges_on_redelivery(worlds: World
         world.handle(record)
         where = f"{scenario}: write {at} (the commit is {commit}) cut {'after' if after else 'before'} it took effect"
         readers_see_nothing_half_written(world)
-        if scenario == "object deletion" and (at, after) >= (commit, True):
-            # test_a_deletion_cut_after_its_commit_still_sends_its_event: a known bug of the use-case
-            assert _unsent(world.scan()) == _unsent(expected), where
-            continue
         assert world.scan() == expected, where
         assert _once(world.sink.events) == expected_events, where
         assert len(world.sink.events) - len(expected_events) <= (1 if at == sent and not after else 0), where
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Ingest.unpublish_deleted answers a redelivered deletion 'already unpublished' without sending the event "
-    "stored with it (services.py: send store.pending_event there, as _refusal does for a duplicate upload)",
-)
 def test_a_deletion_cut_after_its_commit_still_sends_its_event() -> None:
     worlds = Worlds("fake")
     start = worlds.new()
@@ -239,11 +230,6 @@ def test_a_deletion_cut_after_its_commit_still_sends_its_event() -> None:
     assert [event.detail_type for event in world.sink.events] == ["ArticleWithdrawn"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Ingest resolves earlier promos only after a save that returns: a redelivery finds the version stored "
-    "(a duplicate) and resolves nothing, so the promo stays pending (services.py; best effort by the port's contract)",
-)
 def test_a_publish_cut_after_its_commit_still_resolves_the_promo_it_answers() -> None:
     worlds = Worlds("fake")
     start = worlds.new()
