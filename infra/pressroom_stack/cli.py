@@ -537,9 +537,20 @@ def _registry(stack_name: str, endpoint_url: str | None, region: str | None, pro
     return DynamoDBRegistry(target.outputs()["FeedTableName"], client=target.client("dynamodb")), target
 
 
-def _edited(edit: Any, output: str) -> None:
+def _edit(
+    stack_name: str,
+    endpoint_url: str | None,
+    region: str | None,
+    profile: str | None,
+    output: str,
+    change: Callable[[Any], Any],
+) -> None:
+    """Apply one registry edit (``change`` of the stack's registry) and print what it did."""
     from pressroom_stack.tags import REINDEX
 
+    with _errors():
+        registry, _ = _registry(stack_name, endpoint_url, region, profile)
+        edit = change(registry)
     if output == "json":
         click.echo(json.dumps(edit.as_dict(), indent=2, ensure_ascii=False))
         return
@@ -624,10 +635,7 @@ def tags_rename(
     feeds redirect)."""
     from pressroom_stack import tags as registry_tags
 
-    with _errors():
-        registry, _ = _registry(stack_name, endpoint_url, region, profile)
-        edit = registry_tags.rename(registry, tag, name)
-    _edited(edit, output)
+    _edit(stack_name, endpoint_url, region, profile, output, lambda registry: registry_tags.rename(registry, tag, name))
 
 
 @tags.command("merge")
@@ -648,10 +656,9 @@ def tags_merge(
     redirect to INTO's. A SOURCE no article has yet becomes an alias before it is ever used."""
     from pressroom_stack import tags as registry_tags
 
-    with _errors():
-        registry, _ = _registry(stack_name, endpoint_url, region, profile)
-        edit = registry_tags.merge(registry, sources, into)
-    _edited(edit, output)
+    _edit(
+        stack_name, endpoint_url, region, profile, output, lambda registry: registry_tags.merge(registry, sources, into)
+    )
 
 
 @tags.command("unmerge")
@@ -664,10 +671,7 @@ def tags_unmerge(
     """Make ALIAS (a tag merged into another, or an old slug of a renamed tag) a tag of its own again."""
     from pressroom_stack import tags as registry_tags
 
-    with _errors():
-        registry, _ = _registry(stack_name, endpoint_url, region, profile)
-        edit = registry_tags.unmerge(registry, alias)
-    _edited(edit, output)
+    _edit(stack_name, endpoint_url, region, profile, output, lambda registry: registry_tags.unmerge(registry, alias))
 
 
 @tags.command("kind")
@@ -687,10 +691,15 @@ def tags_kind(
     """Give TAG the kind KIND on every article, whatever the extractor says (`auto`: the extractor's again)."""
     from pressroom_stack import tags as registry_tags
 
-    with _errors():
-        registry, _ = _registry(stack_name, endpoint_url, region, profile)
-        edit = registry_tags.set_kind(registry, tag, None if kind == "auto" else kind)
-    _edited(edit, output)
+    wanted = None if kind == "auto" else kind
+    _edit(
+        stack_name,
+        endpoint_url,
+        region,
+        profile,
+        output,
+        lambda registry: registry_tags.set_kind(registry, tag, wanted),
+    )
 
 
 @tags.command("block")
@@ -710,10 +719,14 @@ def tags_block(
     """Keep TAG off every article, the editor's tags included (a tag no article has yet too)."""
     from pressroom_stack import tags as registry_tags
 
-    with _errors():
-        registry, _ = _registry(stack_name, endpoint_url, region, profile)
-        edit = registry_tags.block(registry, tag, unblock=unblock)
-    _edited(edit, output)
+    _edit(
+        stack_name,
+        endpoint_url,
+        region,
+        profile,
+        output,
+        lambda registry: registry_tags.block(registry, tag, unblock=unblock),
+    )
 
 
 # ---------------------------------------------------------------------------------------------- feed
