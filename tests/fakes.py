@@ -42,6 +42,7 @@ from pressroom.ports import (
     ConcurrentChange,
     IndexHit,
     IndexPage,
+    Life,
     LifeVersion,
     ObjectGone,
     ObjectTooLarge,
@@ -600,11 +601,11 @@ class InMemoryBucket:
         current = self.current(key)
         return current.etag if current else None
 
-    def life(self, key: str) -> list[LifeVersion]:
+    def life(self, key: str) -> Life:
         versions = self.versions.get(key, [])
         markers = [n for n, v in enumerate(versions) if v.is_delete_marker]
         start = markers[-1] + 1 if markers else 0
-        return [LifeVersion(v.version_id, v.etag) for v in versions[start:]]
+        return Life(tuple(LifeVersion(v.version_id, v.etag) for v in versions[start:]), reborn=bool(markers))
 
     def write_rejection(self, key: str, report: Mapping[str, object]) -> str:
         report_key = rejection_key(key)

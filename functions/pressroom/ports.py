@@ -209,11 +209,25 @@ class SourceObject:
 
 @dataclass(frozen=True)
 class LifeVersion:
-    """One version of a key's current life (see ``ArticleSource.life``); ``version_id`` None on an unversioned
-    bucket."""
+    """One version of a key's current life (see ``ArticleSource.life``); ``version_id`` ``"null"`` on an unversioned
+    bucket (S3's own name for that version)."""
 
     version_id: str | None
     etag: str
+
+
+@dataclass(frozen=True)
+class Life:
+    """The versions of a key since its latest deletion, oldest first (S3's current object last; none when the key is
+    deleted now). ``reborn``: a delete marker comes before them, so the key had an earlier life; on an unversioned
+    bucket, or a key never deleted, S3 keeps no earlier life and every stored version counts as of this one."""
+
+    versions: tuple[LifeVersion, ...] = ()
+    reborn: bool = False
+
+    def of_earlier_life(self, etag: str) -> bool:
+        """Whether a version with ``etag`` (stored, or refused) was uploaded before the key's latest deletion."""
+        return self.reborn and all(v.etag != etag for v in self.versions)
 
 
 class ObjectGone(Exception):
@@ -244,10 +258,9 @@ class ArticleSource(Protocol):
         """The ETag of S3's current object at ``key`` (one HeadObject), or None if there is none."""
         ...
 
-    def life(self, key: str) -> list[LifeVersion]:
-        """The versions of ``key`` since its latest deletion (its delete marker), oldest first, S3's current object
-        last; empty when the key is deleted or was never written (one ListObjectVersions, read only when events
-        arrive out of order or the key came back after a deletion)."""
+    def life(self, key: str) -> Life:
+        """The versions of ``key`` since its latest deletion (see ``Life``): one ListObjectVersions, read only when
+        events arrive out of order, an upload would be stale, or the key came back after a deletion."""
         ...
 
     def read_rejection(self, key: str) -> dict[str, Any] | None:

@@ -47,7 +47,7 @@ from pressroom.ports import (
     section_index,
     tag_index,
 )
-from pressroom.preparing import ENRICHMENT_VERSION, build_article, check_times, enrich, enrichment_with
+from pressroom.preparing import ENRICHMENT_VERSION, Prepared, build_article, check_times, enrich, enrichment_with
 from pressroom.registry import learnable
 from pressroom.relating import COMPUTED_LIMIT, match_headline, rank_related, tag_weights
 from pressroom.text import slugify
@@ -118,6 +118,8 @@ class Ingest:
         except ObjectGone:
             return Result(Outcome.GONE, key, detail="object deleted before the event was processed")
         except ObjectTooLarge as e:
+            if ref.etag and ref.etag.strip('"') != e.etag:  # the event names an earlier version, not this one
+                return self._offer_earlier(key, ref.version_id, ref.etag, ref.sequencer)
             return self.reject(key, e.etag, object_too_large(e.size))
         if _names(ref.etag, ref.version_id, obj):
             return self.offer(obj, sequencer=ref.sequencer, current=True, reindex=record.reindex)
@@ -128,7 +130,7 @@ class Ingest:
         life (a version uploaded before the key's latest deletion never competes again) and no valid version
         uploaded after it is newer by the order of ``versions`` (whatever the ids: the key serves its newest; undecided,
         the later upload wins, as S3 orders them)."""
-        life = self.source.life(key)
+        life = self.source.life(key).versions
         named = [n for n, v in enumerate(life) if _is(v, version_id, etag)]
         at = named[-1] if named else None  # by ETag alone: the latest upload of those bytes
         earlier = self._read_version(key, life[at].version_id or version_id, etag) if at is not None else None
@@ -138,19 +140,23 @@ class Ingest:
         if offer is None or any(
             later.version.compare(offer.version) in (Order.NEWER, Order.UNDECIDED)
             for ref in life[at + 1 :]
-            if (later := self._admissible(self._read_version(key, ref.version_id, ref.etag), None)) is not None
+            if (later := self._admissible(self._read_version(key, ref.version_id, ref.etag), None, valid=True))
         ):
             return _superseded(earlier)
         return self.publish(offer)
 
-    def _admissible(self, obj: SourceObject | None, sequencer: str | None, *, current: bool = False) -> _Offer | None:
-        """``obj`` as an offer if it passes the checks that need no enrichment (the upload contract and its times),
-        else None."""
+    def _admissible(
+        self, obj: SourceObject | None, sequencer: str | None, *, current: bool = False, valid: bool = False
+    ) -> _Offer | None:
+        """``obj`` as an offer if it passes the checks that need no enrichment (the upload contract and its times;
+        ``valid``: enrichment too, the pipeline's whole verdict), else None."""
         if obj is None:
             return None
         try:
             upload = parse_upload(obj.data, obj.key)
             check_times(upload, obj.last_modified)
+            if valid:
+                enrich(upload, uploaded_at=obj.last_modified)
         except UploadRejected:
             return None
         version = Version.of(
@@ -168,19 +174,24 @@ class Ingest:
         """A deletion of ``key``. Gone: its article is taken out of the feed. Uploaded again since: the newest valid
         version of its new life replaces whatever its earlier life published (nothing, if none is valid)."""
         life = self.source.life(key)
-        if not life:
+        if not life.versions:
             self.source.clear_rejection(key)
             return self.unpublish_deleted(key, deleted_at)
         best: _Offer | None = None
-        for n, ref in enumerate(life):
-            offer = self._admissible(
-                self._read_version(key, ref.version_id, ref.etag), None, current=n == len(life) - 1
-            )
+        for n, ref in enumerate(life.versions):
+            obj = self._read_version(key, ref.version_id, ref.etag)
+            offer = self._admissible(obj, None, current=n == len(life.versions) - 1, valid=True)
             if offer is not None and (best is None or offer.version.compare(best.version) is not Order.OLDER):
                 best = offer
-        if best is None:
-            return self.unpublish_deleted(key, deleted_at)
-        return self.publish(best)
+        result = self.publish(best) if best is not None else None
+        if result is not None and result.outcome not in (Outcome.REJECTED, Outcome.STALE):
+            return result
+        article_id = self.store.article_id_for_key(key)  # nothing of the new life is served: the old life must go
+        record = self.store.get_record(article_id) if article_id else None
+        if article_id and record and record.source_key == key and not record.stored.deleted:
+            if life.of_earlier_life(Version.parse(record.stored.version).etag):
+                return self._take_down(article_id, key, deleted_at)
+        return result or Result(Outcome.IGNORED, key, detail="no valid version since the deletion; nothing served")
 
     def offer(self, obj: SourceObject, *, sequencer: str | None, current: bool, reindex: str | None = None) -> Result:
         """Offer one version of a key (read from S3) for publication; ``current``: it is S3's current object.
@@ -227,15 +238,39 @@ class Ingest:
         another key. Enrichment runs only once the version is known to be wanted."""
         upload, obj = offer.upload, offer.obj
         current = self.store.get_record(upload.article_id)
-        refusal = self._first_checks(current, offer)
+        earlier_id, held, refusal = self._before_enrichment(current, offer)
         if refusal is not None:
             return refusal
         rules = self.registry.rules()
-        enrichment = enrichment_with(self.enrichment, rules)
         try:
             prepared = enrich(upload, uploaded_at=obj.last_modified, rules=rules)
         except UploadRejected as e:
             return self.reject(obj.key, obj.etag, e) if offer.current else _superseded(obj)
+        if earlier_id is not None:  # a valid version under another id is the key's newest: the old article goes
+            self._take_down(earlier_id, obj.key, obj.last_modified)
+        if held and current is not None:
+            return self._taken(current, offer)
+        return self._store(offer, prepared, current, enrichment_with(self.enrichment, rules))
+
+    def _before_enrichment(
+        self, current: ArticleRecord | None, offer: _Offer
+    ) -> tuple[str | None, bool, Result | None]:
+        """What is decided before enrichment: the refusal, if any; else the key's earlier id to take down once the
+        version proves valid, and whether another key holds the id (refused once the version proves valid)."""
+        refusal = self._first_checks(offer)
+        if refusal is not None:
+            return None, False, refusal
+        earlier_id: str | None = None
+        if not (current and current.source_key == offer.obj.key and not current.stored.deleted):
+            earlier_id, refusal = self._earlier_id(offer)  # the id is not this key's yet: it may be changing its id
+            if refusal is not None:
+                return None, False, refusal
+        held = self._held_elsewhere(current, offer.obj.key)
+        return earlier_id, held, None if held else self._refusal(current, offer, owner_checked=True)
+
+    def _store(self, offer: _Offer, prepared: Prepared, current: ArticleRecord | None, enrichment: str) -> Result:
+        """Save the enriched version (retrying a slug taken meanwhile or a concurrent change), then its event."""
+        upload, obj = offer.upload, offer.obj
         indexed = upload.status == "published"
         related, pending = self._relate(upload, prepared.clean, prepared.tags) if indexed else ([], ())
         taken: set[str] = set()
@@ -294,29 +329,29 @@ class Ingest:
             return Result(outcome, obj.key, upload.article_id, detail=detail)
         raise ConcurrentChange(f"{upload.article_id}: still contended after {MAX_ATTEMPTS} attempts")
 
-    def _first_checks(self, current: ArticleRecord | None, offer: _Offer) -> Result | None:
-        """The checks before enrichment: the upload's times, a change of the key's id, then ``_refusal``."""
+    def _first_checks(self, offer: _Offer) -> Result | None:
+        """The checks before any other: the upload's times, and a version of the key refused its id outranking it."""
         try:
             check_times(offer.upload, offer.obj.last_modified)
         except UploadRejected as e:
             return self.reject(offer.obj.key, offer.obj.etag, e) if offer.current else _superseded(offer.obj)
-        refusal = self._outranked_by_refused(offer)
-        if refusal is not None:
-            return refusal
-        if not (current and current.source_key == offer.obj.key and not current.stored.deleted):
-            refusal = self._retire_earlier_id(offer)  # the id is not this key's yet: it may be changing its id
-            if refusal is not None:
-                return refusal
-        return self._refusal(current, offer)
+        return self._outranked_by_refused(offer)
 
-    def _refusal(self, current: ArticleRecord | None, offer: _Offer) -> Result | None:
+    def _held_elsewhere(self, current: ArticleRecord | None, key: str) -> bool:
+        """Whether the article ``current`` is another key's, which still exists (the id is taken)."""
+        if current is None or current.source_key == key or current.stored.deleted:
+            return False
+        return self.source.current_etag(current.source_key) is not None
+
+    def _refusal(self, current: ArticleRecord | None, offer: _Offer, *, owner_checked: bool = False) -> Result | None:
         """Why ``offer`` must not be written over ``current`` (None: write it). Reads S3 only when the order of
-        versions needs it (rule 4 of ``versions``) or when another key owns the id."""
+        versions needs it (rule 4 of ``versions``) or when another key owns the id (``owner_checked``: it does
+        not)."""
         key, article_id = offer.obj.key, offer.upload.article_id
         if current is None:
             return None
         if current.source_key != key and not current.stored.deleted:
-            if self.source.current_etag(current.source_key) is not None:
+            if not owner_checked and self._held_elsewhere(current, key):
                 return self._taken(current, offer)
             return None
         if current.stored.deleted or current.source_key != key:
@@ -346,12 +381,20 @@ class Ingest:
         return None
 
     def _order(self, offer: _Offer, stored: Version) -> Order:
-        """How the offered version stands to a stored one of the same key: a stored version of an earlier life of
-        the key (uploaded before its latest deletion) is older than any version of its current life."""
+        """How the offered version stands to a stored one of the same key. Undecided by ``versions`` (the same time,
+        no sequencers to compare): S3's order decides, the current object first, else the later upload in the key's
+        listing. A stored version of an earlier life of the key (uploaded before its latest deletion) is older than
+        any version of its current life."""
+        key = offer.obj.key
         order = offer.version.compare(stored)
         if order is Order.UNDECIDED:
-            order = Order.NEWER if self.source.current_etag(offer.obj.key) == offer.obj.etag else Order.OLDER
-        if order is Order.OLDER and not any(v.etag == stored.etag for v in self.source.life(offer.obj.key)):
+            there = self.source.current_etag(key)
+            if there in (offer.obj.etag, stored.etag):
+                order = Order.NEWER if there == offer.obj.etag else Order.OLDER
+            else:
+                place = {v.etag: n for n, v in enumerate(self.source.life(key).versions)}  # an ETag's latest upload
+                order = Order.NEWER if place.get(offer.obj.etag, -1) > place.get(stored.etag, -1) else Order.OLDER
+        if order is Order.OLDER and self.source.life(key).of_earlier_life(stored.etag):
             return Order.NEWER
         return order
 
@@ -361,21 +404,20 @@ class Ingest:
         error = _stale(stored, offer.version)
         return self.reject(offer.obj.key, offer.obj.etag, error, outcome=Outcome.STALE)
 
-    def _retire_earlier_id(self, offer: _Offer) -> Result | None:
-        """An upload that gives its key another id: the article the key published under its earlier id goes (the
-        key's newest version decides what the key serves), unless that article is the key's newer version."""
+    def _earlier_id(self, offer: _Offer) -> tuple[str | None, Result | None]:
+        """An upload that gives its key another id: the id whose article goes once this version proves valid (the
+        key's newest version decides what the key serves), or the refusal if that article is the newer version."""
         key, article_id = offer.obj.key, offer.upload.article_id
         earlier_id = self.store.article_id_for_key(key)
         if earlier_id is None or earlier_id == article_id:
-            return None
+            return None, None
         record = self.store.get_record(earlier_id)
         if record is None or record.source_key != key or record.stored.deleted:
-            return None
+            return None, None
         stored = Version.parse(record.stored.version)
         if self._order(offer, stored) is not Order.NEWER:
-            return self._older(offer, stored)
-        self._take_down(earlier_id, key, offer.obj.last_modified)
-        return None
+            return None, self._older(offer, stored)
+        return earlier_id, None
 
     def _send(self, article_id: str, event: ArticleEvent | None) -> None:
         """Emit the event a save stored in the article's outbox, then clear the outbox. A failure to emit raises (the
@@ -419,9 +461,7 @@ class Ingest:
         if not report or not text:
             return None
         refused = Version.parse(text)
-        if offer.version.compare(refused) is not Order.OLDER or not any(
-            v.etag == refused.etag for v in self.source.life(key)
-        ):
+        if offer.version.compare(refused) is not Order.OLDER or self.source.life(key).of_earlier_life(refused.etag):
             return None
         if not offer.current:
             return _superseded(offer.obj)

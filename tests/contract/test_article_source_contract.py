@@ -7,6 +7,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from pressroom.ports import ObjectGone, ObjectTooLarge
 from tests.contract.conftest import Bucket
@@ -132,3 +133,24 @@ def test_an_upload_record_names_the_version_written(bucket: Bucket) -> None:
     assert current is not None and current.data == b"data" and record["s3"]["object"]["size"] == 4
     assert removal["eventName"] == "ObjectRemoved:DeleteMarkerCreated"
     assert int(removal["s3"]["object"]["sequencer"], 16) > int(record["s3"]["object"]["sequencer"], 16)
+
+
+def test_life_is_the_versions_since_the_latest_delete_marker_oldest_first(bucket: Bucket) -> None:
+    never = bucket.source.life(KEY)
+    assert never.versions == () and not never.reborn
+    first = [bucket.editor.put_object(KEY, data) for data in (b"1", b"2")]
+    assert [v.etag for v in bucket.source.life(KEY).versions] == [v.etag for v in first]
+    assert not bucket.source.life(KEY).reborn and not bucket.source.life(KEY).of_earlier_life(first[0].etag)
+    bucket.editor.delete_object(KEY)
+    gone = bucket.source.life(KEY)
+    assert gone.versions == () and gone.reborn
+    later = datetime.now(UTC) + timedelta(seconds=2)  # S3 lists to the second: one after the delete marker's
+    with time_machine.travel(later, tick=True):
+        again = [bucket.editor.put_object(KEY, data) for data in (b"3", b"4", b"3")]
+        bucket.editor.put_object(f"{KEY}.bak", b"another key sharing the prefix")
+        life = bucket.source.life(KEY)
+    assert [(v.version_id, v.etag) for v in life.versions] == [(v.version_id, v.etag) for v in again]
+    assert life.reborn and life.of_earlier_life(first[1].etag) and not life.of_earlier_life(again[0].etag)
+    latest = life.versions[-1]
+    found = bucket.source.fetch_version(KEY, max_bytes=100, version_id=latest.version_id, etag=latest.etag)
+    assert found is not None and found.data == b"3"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import ClientError
 
-from pressroom.ports import LifeVersion, ObjectGone, ObjectTooLarge, SourceObject
+from pressroom.ports import Life, LifeVersion, ObjectGone, ObjectTooLarge, SourceObject
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -96,10 +96,11 @@ class S3ArticleSource:
             raise
         return response["ETag"].strip('"')
 
-    def life(self, key: str) -> list[LifeVersion]:
+    def life(self, key: str) -> Life:
         """ListObjectVersions gives versions and delete markers in two lists, each newest first, with ``LastModified``
         to the second, so a version in the same second as the latest delete marker cannot be placed exactly: it
-        counts as after it (a CMS that replaces a file deletes it and uploads it again at once)."""
+        counts as before it, unless it is S3's current object (a CMS that replaces a file deletes it and uploads it
+        again at once: the new upload is current)."""
         versions: list[Any] = []
         deleted: datetime | None = None
         for page in self._client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=key):
@@ -107,13 +108,11 @@ class S3ArticleSource:
             for marker in page.get("DeleteMarkers", []):
                 if marker["Key"] == key:
                     if marker.get("IsLatest"):
-                        return []
+                        return Life(reborn=True)
                     deleted = max(deleted or marker["LastModified"], marker["LastModified"])
-        life = [v for v in versions if v.get("IsLatest") or deleted is None or v["LastModified"] >= deleted]
-        return [
-            LifeVersion(None if v.get("VersionId") in (None, "null") else v["VersionId"], v["ETag"].strip('"'))
-            for v in reversed(life)
-        ]
+        life = [v for v in versions if v.get("IsLatest") or deleted is None or v["LastModified"] > deleted]
+        found = (LifeVersion(v.get("VersionId") or "null", v["ETag"].strip('"')) for v in reversed(life))
+        return Life(tuple(found), reborn=deleted is not None)
 
     def write_rejection(self, key: str, report: Mapping[str, object]) -> str:
         report_key = rejection_key(key)
