@@ -277,6 +277,7 @@ def run_naive(s: Section, quick: bool, shared: dict[str, Any]) -> None:
 def run_cost(s: Section, quick: bool, shared: dict[str, Any]) -> None:
     from bench import api_scale, cost
     from bench.ingest import ingest_on_moto
+    from pressroom_stack.prices import PRICES, PRICES_TAKEN, REGION, SOURCES
     from tests.moto_speedups import fast_moto_dynamodb
 
     with fast_moto_dynamodb():
@@ -289,10 +290,10 @@ def run_cost(s: Section, quick: bool, shared: dict[str, Any]) -> None:
     s.data = {"cost": figures}
     s.lines = cost.lines(figures)
     s.lines.append(
-        f"price table ({cost.REGION} list prices, taken {cost.PRICES_TAKEN}): "
-        + ", ".join(f"{k} ${v:.10g}" for k, v in cost.PRICES.items())
+        f"price table ({REGION} list prices, taken {PRICES_TAKEN}): "
+        + ", ".join(f"{k} ${v:.10g}" for k, v in PRICES.items())
     )
-    s.lines += [f"source, {k}: {v}" for k, v in cost.SOURCES.items()]
+    s.lines += [f"source, {k}: {v}" for k, v in SOURCES.items()]
     usd = {
         k: figures[k]["per_million_usd"]["total"]
         for k in ("per_published_article", "per_feed_page", "per_article_read")

@@ -131,7 +131,7 @@ def ingest_on_moto(copies: int = 10) -> dict[str, Any]:
     from moto import mock_aws
 
     from bench.aws_calls import CallCounter
-    from pressroom import services
+    from pressroom import preparing, services
     from pressroom.adapters.dynamodb_feed import DynamoDBFeed
     from pressroom.adapters.s3_source import S3ArticleSource
     from pressroom.events import S3EventRecord
@@ -179,8 +179,8 @@ def ingest_on_moto(copies: int = 10) -> dict[str, Any]:
         ingest = services.Ingest(source=source, store=store)  # type: ignore[arg-type]
         restore = [
             _patch_stage(services, "parse_upload", "parse", totals),
-            _patch_stage(services, "clean_body", "clean", totals),
-            _patch_stage(services, "extract_tags", "tag", totals),
+            _patch_stage(preparing, "clean_body", "clean", totals),
+            _patch_stage(preparing, "extract_tags", "tag", totals),
         ]
         outcomes: dict[str, int] = {}
         start = time.perf_counter()
