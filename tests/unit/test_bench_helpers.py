@@ -117,3 +117,25 @@ def test_results_name_the_machine_the_date_and_the_command_of_every_section():
     assert "Reproduce: `python -m bench --only cost`" in text
     assert "- 1 million published articles: $1.00" in text
     assert "took 1.0 min" in text
+
+
+def test_the_tagger_section_records_each_set_s_salient_recall_precision_kind_accuracy_junk_and_time():
+    from bench import tags
+    from bench.__main__ import run_tags
+
+    s = Section("tags", "Tagger quality", "python -m bench --only tags")
+    run_tags(s, True, {})
+    rows = dict(s.summary)
+    for name, figures in s.data["tags"].items():
+        label = name.split(" (")[0]
+        ((figure, value),) = [(k, v) for k, v in rows.items() if k.startswith(f"Tagger, {label} (")]
+        assert f"({figures['articles']} articles)" in figure
+        assert value == (
+            f"{figures['salient_recall']:.3f} / {figures['precision']:.3f} / {figures['kind_accuracy']:.3f} / "
+            f"{figures['junk']} / {figures['median_ms']:.2f} ms"
+        )
+    whole, new, fresh = s.data["tags"].values()
+    assert whole["articles"] == len(tags.load_labelled())
+    assert new["articles"] == sum(1 for a in tags.load_labelled() if a.get("batch") == tags.NEW_BATCH)
+    assert fresh["articles"] == sum(1 for a in tags.load_labelled() if a.get("batch") == tags.FRESH_BATCH)
+    assert not any("F1" in figure for figure in rows)
