@@ -2,11 +2,12 @@
 
     python -m bench [--quick] [--only SECTION ...] [--output PATH]
 
-Sections, in order: cold_start, ingest, tags, linearity, scale, naive, cost, stack. Each prints its figures as it
-goes; the file records, for every section, the machine, the date and the command that reproduces it. ``--quick``
-uses smaller sizes and fewer repeats (a fast check, not figures to quote). DynamoDB runs on moto with
-``tests.moto_speedups.fast_moto_dynamodb`` (a Query looks at its own partition, transaction snapshots are cheap),
-which keeps moto's own cost from swamping the code's; semantics are moto's.
+Sections, in order: cold_start, ingest, tags, linearity, scale, naive, cost, stack. Each prints its figures as
+it goes; the file records, for every section, the machine, the date and the command that reproduces it.
+``--quick`` uses smaller sizes and fewer repeats (a fast check, not figures to quote). ``--only`` runs the sections
+named and keeps the others from the file it rewrites, as they were (its header names them with their dates).
+DynamoDB runs on moto with ``tests.moto_speedups.fast_moto_dynamodb`` (a Query looks at its own partition,
+transaction snapshots are cheap), which keeps moto's own cost from swamping the code's; semantics are moto's.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -401,10 +403,42 @@ RUNNERS: dict[str, tuple[str, Callable[[Section, bool, dict[str, Any]], None]]] 
 # ---------------------------------------------------------------------------------------------------- RESULTS.md
 
 
-def render(sections: list[Section], m: dict[str, str], started: str, seconds: float, argv: list[str]) -> str:
-    """The Markdown of RESULTS.md."""
+@dataclass(frozen=True)
+class Carried:
+    """A section of an earlier RESULTS.md kept as it was (a partial run leaves the sections it does not run)."""
+
+    title: str
+    rows: list[str]
+    """Its rows of the summary table."""
+    text: str
+    """From its ``## `` heading to the next section."""
+    measured_at: str
+
+
+def earlier_sections(text: str) -> dict[str, Carried]:
+    """The sections of an earlier RESULTS.md by title, with their summary rows (the Summary itself excepted)."""
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "](#" in line]
+    found = {}
+    for block in re.split(r"^## ", text, flags=re.MULTILINE)[1:]:
+        title = block.split("\n", 1)[0].strip()
+        if title == "Summary":
+            continue
+        link = f"](#{_anchor(title)}) |"
+        measured = re.search(r"^_Measured (.+?) on ", block, re.MULTILINE)
+        found[title] = Carried(
+            title=title,
+            rows=[row for row in rows if row.endswith(link)],
+            text="## " + block.strip("\n"),
+            measured_at=measured.group(1) if measured else "an unknown date",
+        )
+    return found
+
+
+def render(sections: list[Section | Carried], m: dict[str, str], started: str, seconds: float, argv: list[str]) -> str:
+    """The Markdown of RESULTS.md: the sections in the order given, those carried over as they were."""
     where = machine_text(m)
     invocation = "python -m bench" + ("" if not argv else " " + " ".join(argv))
+    carried = [s for s in sections if isinstance(s, Carried)]
     out = [
         "# Benchmark results",
         "",
@@ -412,20 +446,35 @@ def render(sections: list[Section], m: dict[str, str], started: str, seconds: fl
         f"took {seconds / 60:.1f} min.",
         f"Machine: {where}; moto {m['moto']}; load average at start {m['load']} (other work shared the machine: "
         "latencies are medians of repeated runs).",
-        "Every figure below was measured in this run on this machine; each section gives its date and the command "
-        "that reproduces it. DynamoDB is moto's, with `tests.moto_speedups.fast_moto_dynamodb()` (a Query looks at "
-        "its own partition only, as DynamoDB's does; transaction snapshots are cheap; semantics unchanged), which "
-        "makes 100,000 articles feasible.",
-        "",
-        "## Summary",
-        "",
-        "| figure | value | section |",
-        "|---|---|---|",
     ]
+    if carried:
+        out.append(
+            "Kept from an earlier run, as they were: "
+            + ", ".join(f"{s.title} (measured {s.measured_at})" for s in carried)
+            + ". Every other figure below was measured in this run on this machine; each section gives its date "
+            "and the command that reproduces it."
+        )
+    else:
+        out.append(
+            "Every figure below was measured in this run on this machine; each section gives its date and the "
+            "command that reproduces it."
+        )
+    out[-1] += (
+        " DynamoDB is moto's, with `tests.moto_speedups.fast_moto_dynamodb()` (a Query looks at its own partition "
+        "only, as DynamoDB's does; transaction snapshots are cheap; semantics unchanged), which makes 100,000 "
+        "articles feasible."
+    )
+    out += ["", "## Summary", "", "| figure | value | section |", "|---|---|---|"]
     for s in sections:
+        if isinstance(s, Carried):
+            out += s.rows
+            continue
         for figure, value in s.summary:
             out.append(f"| {figure} | {value} | [{s.title}](#{_anchor(s.title)}) |")
     for s in sections:
+        if isinstance(s, Carried):
+            out += ["", s.text]
+            continue
         out += [
             "",
             f"## {s.title}",
@@ -456,13 +505,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the results (RESULTS.md)")
     args = parser.parse_args(argv)
     chosen = [name for name in SECTIONS if not args.only or name in args.only]
+    # a partial run keeps the sections it does not run from the file it rewrites
+    earlier = earlier_sections(args.output.read_text(encoding="utf-8")) if args.only and args.output.exists() else {}
     m = machine()
     started, t0 = now_text(), time.perf_counter()
     print(f"bench: {', '.join(chosen)} on {machine_text(m)} (load {m['load']})", flush=True)
-    sections: list[Section] = []
+    sections: list[Section | Carried] = []
     shared: dict[str, Any] = {}
-    for name in chosen:
+    for name in SECTIONS:
         title, runner = RUNNERS[name]
+        if name not in chosen:
+            if title in earlier:
+                sections.append(earlier[title])
+            continue
         section = Section(name, title, command(name, args.quick), measured_at=now_text())
         print(f"\n== {title} ({section.command})", flush=True)
         t1 = time.perf_counter()

@@ -119,6 +119,38 @@ def test_results_name_the_machine_the_date_and_the_command_of_every_section():
     assert "took 1.0 min" in text
 
 
+def test_a_partial_run_keeps_the_other_sections_of_the_file_as_they_were():
+    from bench.__main__ import earlier_sections
+
+    m = machine()
+
+    def section(name: str, title: str, value: str, at: str) -> Section:
+        return Section(name, title, f"python -m bench --only {name}", [f"{title}: {value}"], [(title, value)], [], at)
+
+    full = render(
+        [section("tags", "Tagger quality", "0.9", "2029-01-01 10:00 UTC"), section("cost", "Cost model", "$1", "x")],
+        m,
+        "2029-01-01 10:00 UTC",
+        60.0,
+        [],
+    )
+    earlier = earlier_sections(full)
+    assert set(earlier) == {"Tagger quality", "Cost model"}
+    partial = render(
+        [earlier["Tagger quality"], section("cost", "Cost model", "$2", "2029-02-01 10:00 UTC")],
+        m,
+        "2029-02-01 10:00 UTC",
+        6.0,
+        ["--only cost"],
+    )
+    assert "| Tagger quality | 0.9 | [Tagger quality](#tagger-quality) |" in partial
+    assert "| Cost model | $2 | [Cost model](#cost-model) |" in partial and "$1" not in partial
+    assert partial.index("## Tagger quality") < partial.index("## Cost model")
+    assert "- Tagger quality: 0.9" in partial and "_Measured 2029-01-01 10:00 UTC on" in partial
+    assert "Kept from an earlier run, as they were: Tagger quality (measured 2029-01-01 10:00 UTC)" in partial
+    assert earlier_sections(partial)["Tagger quality"] == earlier["Tagger quality"]
+
+
 def test_the_tagger_section_records_each_set_s_salient_recall_precision_kind_accuracy_junk_and_time():
     from bench import tags
     from bench.__main__ import run_tags
