@@ -2,8 +2,8 @@
 
     python -m bench [--quick] [--only SECTION ...] [--output PATH]
 
-Sections, in order: cold_start, ingest, tags, linearity, scale, naive, cost, stack. Each prints its figures as
-it goes; the file records, for every section, the machine, the date and the command that reproduces it.
+Sections, in order: cold_start, ingest, tags, linearity, scale, naive, cost, stack, reindex. Each prints its figures
+as it goes; the file records, for every section, the machine, the date and the command that reproduces it.
 ``--quick`` uses smaller sizes and fewer repeats (a fast check, not figures to quote). ``--only`` runs the sections
 named and keeps the others from the file it rewrites, as they were (its header names them with their dates).
 DynamoDB runs on moto with ``tests.moto_speedups.fast_moto_dynamodb`` (a Query looks at its own partition,
@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
-SECTIONS = ("cold_start", "ingest", "tags", "linearity", "scale", "naive", "cost", "stack")
+SECTIONS = ("cold_start", "ingest", "tags", "linearity", "scale", "naive", "cost", "stack", "reindex")
 
 
 @dataclass
@@ -388,6 +388,39 @@ def run_stack(s: Section, quick: bool, shared: dict[str, Any]) -> None:
     ]
 
 
+def run_reindex(s: Section, quick: bool, shared: dict[str, Any]) -> None:
+    from bench import reindex
+
+    default = reindex.QUICK_ARTICLES if quick else reindex.BENCH_ARTICLES
+    count = shared.get("reindex_articles") or default
+    if count != default:
+        s.command += f" --reindex-articles {count}"
+    figures = reindex.measure(count)
+    s.data = {"reindex": asdict(figures)}
+    s.lines = reindex.lines(figures)
+    full, stale = figures.full, figures.stale
+    s.summary += [
+        (
+            f"`pressroom reindex` of {count:,} articles on the local stack: time, articles/s (CLI's estimate)",
+            f"{full.seconds / 60:.1f} min, {full.items_per_s:.1f} articles/s (estimate "
+            f"{full.estimate['seconds'] / 60:.1f} min); {full.re_enriched:,} re-enriched, {full.dead_letters} dead "
+            "letters",
+        ),
+        (
+            "Reindex per article: DynamoDB write / read units, AWS calls (US$ per 1,000, measured vs estimate)",
+            f"{full.write_units_per_article:.1f} / {full.read_units_per_article:.1f} units, "
+            f"{sum(sum(per.values()) for per in full.calls_per_article.values()):.1f} calls "
+            f"(${full.measured_dollars * 1000 / count:.3f} vs ${full.estimate['dollars'] * 1000 / count:.3f})",
+        ),
+        (
+            "`pressroom reindex --only-stale` right after: re-enriched, time",
+            f"{stale.re_enriched:,} of {count:,}, {stale.seconds:.0f} s, {stale.write_units_per_article:.1f} write "
+            "units per article",
+        ),
+    ]
+    s.notes.append(reindex.__doc__.split("\n\n", 2)[2].strip().replace("\n", " ") if reindex.__doc__ else "")
+
+
 RUNNERS: dict[str, tuple[str, Callable[[Section, bool, dict[str, Any]], None]]] = {
     "cold_start": ("Cold start", run_cold_start),
     "ingest": ("Ingest", run_ingest),
@@ -397,6 +430,7 @@ RUNNERS: dict[str, tuple[str, Callable[[Section, bool, dict[str, Any]], None]]] 
     "naive": ("Against the naive design", run_naive),
     "cost": ("Cost model", run_cost),
     "stack": ("Local stack", run_stack),
+    "reindex": ("Reindex on the local stack", run_reindex),
 }
 
 
@@ -503,6 +537,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"run only this section (repeatable): {', '.join(SECTIONS)}",
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the results (RESULTS.md)")
+    parser.add_argument(
+        "--reindex-articles",
+        type=int,
+        metavar="N",
+        help="articles of the reindex section (default 1,000; 200 with --quick; 10,000 takes about an hour)",
+    )
     args = parser.parse_args(argv)
     chosen = [name for name in SECTIONS if not args.only or name in args.only]
     # a partial run keeps the sections it does not run from the file it rewrites
@@ -511,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     started, t0 = now_text(), time.perf_counter()
     print(f"bench: {', '.join(chosen)} on {machine_text(m)} (load {m['load']})", flush=True)
     sections: list[Section | Carried] = []
-    shared: dict[str, Any] = {}
+    shared: dict[str, Any] = {"reindex_articles": args.reindex_articles}
     for name in SECTIONS:
         title, runner = RUNNERS[name]
         if name not in chosen:
@@ -529,6 +569,8 @@ def main(argv: list[str] | None = None) -> int:
         sections.append(section)
     seconds = time.perf_counter() - t0
     forwarded = (["--quick"] if args.quick else []) + [f"--only {n}" for n in args.only or []]
+    if args.reindex_articles:
+        forwarded.append(f"--reindex-articles {args.reindex_articles}")
     args.output.write_text(render(sections, m, started, seconds, forwarded), encoding="utf-8")
     print(f"\nwrote {args.output} ({seconds / 60:.1f} min)")
     return 0

@@ -49,11 +49,11 @@ class CallCounter:
     read_units: float = 0.0
 
     def attach(self, client: Any) -> Any:
-        client.meta.events.register("provide-client-params.*.*", self._on_params)
-        client.meta.events.register("after-call.*.*", self._on_response)
+        client.meta.events.register("provide-client-params.*.*", self.on_params)
+        client.meta.events.register("after-call.*.*", self.on_response)
         return client
 
-    def _on_params(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+    def on_params(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         service = model.service_model.service_name
         self.calls[f"{service}.{model.name}"] += 1
         if service != "dynamodb":
@@ -71,7 +71,7 @@ class CallCounter:
                     item = request.get("PutRequest", {}).get("Item") or request.get("DeleteRequest", {}).get("Key")
                     self.write_units += write_units(item or {}, transactional=False)
 
-    def _on_response(self, http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+    def on_response(self, http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         if model.service_model.service_name != "dynamodb":
             return
         if model.name == "GetItem" and "Item" in parsed:

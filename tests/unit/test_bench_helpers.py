@@ -119,6 +119,58 @@ def test_results_name_the_machine_the_date_and_the_command_of_every_section():
     assert "took 1.0 min" in text
 
 
+def _client(service: str) -> Any:
+    import boto3
+
+    session = boto3.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
+    return session.client(service)  # type: ignore[call-overload]
+
+
+def test_calls_are_counted_by_who_makes_them_in_every_session_created_meanwhile():
+    import threading
+
+    from bench.reindex import CLI, EVENT_SOURCE, FUNCTION, CallsByOrigin
+
+    with CallsByOrigin().installed() as counter:
+        sqs, ddb = _client("sqs"), _client("dynamodb")
+        with Stubber(sqs) as sqs_stub, Stubber(ddb) as ddb_stub:
+            sqs_stub.add_response("send_message_batch", {"Successful": [], "Failed": []})
+            sqs_stub.add_response("receive_message", {})
+            ddb_stub.add_response("put_item", {})
+            sqs.send_message_batch(QueueUrl="q", Entries=[{"Id": "1", "MessageBody": "{}"}])
+
+            def poller() -> None:
+                sqs.receive_message(QueueUrl="q")
+                ddb.put_item(TableName="t", Item=_item(1500))
+
+            thread = threading.Thread(target=poller, name="poller-pressroom-ingest-0")
+            thread.start()
+            thread.join()
+        taken = counter.take()
+    assert {origin: dict(c.calls) for origin, c in taken.items()} == {
+        CLI: {"sqs.SendMessageBatch": 1},
+        EVENT_SOURCE: {"sqs.ReceiveMessage": 1},
+        FUNCTION: {"dynamodb.PutItem": 1},
+    }
+    assert taken[FUNCTION].write_units == 2
+    assert counter.take() == {}
+    after = _client("sqs")
+    with Stubber(after) as stub:
+        stub.add_response("receive_message", {})
+        after.receive_message(QueueUrl="q")
+    assert counter.take() == {}, "a session created after the block is not counted"
+
+
+def test_the_reindex_articles_are_valid_distinct_uploads_with_the_ids_the_bench_reads_back():
+    from bench.reindex import article_id, articles
+    from pressroom.parsing import parse_upload
+
+    uploads = [parse_upload(data, key) for key, data in articles(250)]
+    assert [u.article_id for u in uploads] == [article_id(n) for n in range(250)]
+    assert len({u.title for u in uploads}) == 250
+    assert len({u.published_at for u in uploads}) == 250
+
+
 def test_a_partial_run_keeps_the_other_sections_of_the_file_as_they_were():
     from bench.__main__ import earlier_sections
 
