@@ -30,6 +30,17 @@ def _value_size(value: dict[str, Any]) -> int:
     return len(str(inner))
 
 
+PARTITION_KEY = "pk"  # the feed table's hash key (template.yaml)
+
+
+def partition_family(item: dict[str, Any]) -> str:
+    """The kind of partition an item is in: its partition key up to its first ``#`` (``ART#``, ``TAG#``), or whole
+    (``FEED``)."""
+    key = str(item.get(PARTITION_KEY, {}).get("S", "?"))
+    head, hash_sign, _ = key.partition("#")
+    return head + hash_sign
+
+
 def write_units(item: dict[str, Any], *, transactional: bool) -> int:
     return math.ceil(max(item_size(item), 1) / 1024) * (2 if transactional else 1)
 
@@ -42,11 +53,13 @@ def read_units(size: int, *, consistent: bool, transactional: bool = False) -> f
 @dataclass
 class CallCounter:
     """Counts calls per ``service.Operation`` and DynamoDB write units (from request items, transactions x2) and read
-    units (from response items, eventually consistent reads at half price)."""
+    units (from response items, eventually consistent reads at half price); the write units also by the kind of
+    partition written (``partition_family``), as one partition takes at most 1,000 write units a second."""
 
     calls: Counter[str] = field(default_factory=Counter)
     write_units: int = 0
     read_units: float = 0.0
+    write_units_by_partition: Counter[str] = field(default_factory=Counter)
 
     def attach(self, client: Any) -> Any:
         client.meta.events.register("provide-client-params.*.*", self.on_params)
@@ -61,15 +74,19 @@ class CallCounter:
         if model.name == "TransactWriteItems":
             for action in params.get("TransactItems", []):
                 ((kind, body),) = action.items()
-                item = body.get("Item") or body.get("Key", {})
-                self.write_units += write_units(item, transactional=True)
+                self._wrote(body.get("Item") or body.get("Key", {}), transactional=True)
         elif model.name in ("PutItem", "DeleteItem", "UpdateItem"):
-            self.write_units += write_units(params.get("Item") or params.get("Key", {}), transactional=False)
+            self._wrote(params.get("Item") or params.get("Key", {}), transactional=False)
         elif model.name == "BatchWriteItem":
             for requests in params.get("RequestItems", {}).values():
                 for request in requests:
                     item = request.get("PutRequest", {}).get("Item") or request.get("DeleteRequest", {}).get("Key")
-                    self.write_units += write_units(item or {}, transactional=False)
+                    self._wrote(item or {}, transactional=False)
+
+    def _wrote(self, item: dict[str, Any], *, transactional: bool) -> None:
+        units = write_units(item, transactional=transactional)
+        self.write_units += units
+        self.write_units_by_partition[partition_family(item)] += units
 
     def on_response(self, http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         if model.service_model.service_name != "dynamodb":
@@ -86,3 +103,4 @@ class CallCounter:
         self.calls.clear()
         self.write_units = 0
         self.read_units = 0.0
+        self.write_units_by_partition.clear()

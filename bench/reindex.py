@@ -34,7 +34,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,8 @@ class Run:
     measured_dollars: float
     """The measured usage per article at the same list prices, times the articles."""
     cli_output: str
+    write_units_by_partition: dict[str, float] = field(default_factory=dict)
+    """Per article, by the kind of partition written (``FEED``, ``TAG#`` …): one partition takes 1,000 a second."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,9 @@ def _run_cli(
     for c in counters.values():
         every.update({k: v for k, v in c.calls.items() if k not in LOCAL_ONLY})
     write_units = sum(c.write_units for c in counters.values()) / count
+    by_partition = Counter[str]()
+    for c in counters.values():
+        by_partition.update(c.write_units_by_partition)
     read_units = sum(c.read_units for c in counters.values()) / count
     s3_put = sum(v for k, v in every.items() if k.startswith("s3.") and k.split(".")[1] in S3_PUT_OPERATIONS)
     s3_all = sum(v for k, v in every.items() if k.startswith("s3."))
@@ -295,6 +300,7 @@ def _run_cli(
         },
         measured_dollars=round(dollars(usage, PRICES)["total"] * count, 6),
         cli_output=_shortened(text.getvalue()),
+        write_units_by_partition={k: round(v / count, 2) for k, v in by_partition.most_common()},
     )
     return run, after
 
@@ -377,8 +383,15 @@ def lines(f: Figures) -> list[str]:
             f"{run.invoke_s:,.0f} s inside the handler in all; {run.retried_messages} messages retried, "
             f"{run.dead_letters} left on the dead-letter queue",
             f"  AWS calls per article: {_calls_text(run.calls_per_article)}",
-            f"  DynamoDB per article: {run.write_units_per_article:.1f} write units, "
-            f"{run.read_units_per_article:.1f} read units",
+            f"  DynamoDB per article: {run.write_units_per_article:.1f} write units"
+            + (
+                " ("
+                + ", ".join(f"{name} {units:g}" for name, units in run.write_units_by_partition.items())
+                + " by partition)"
+                if run.write_units_by_partition
+                else ""
+            )
+            + f", {run.read_units_per_article:.1f} read units",
             f"  the CLI's estimate: {run.estimate['seconds'] / 60:,.1f} min at {run.estimate['concurrency']:.0f} "
             f"concurrent, ${run.estimate['dollars']:.4f}; measured {run.seconds / 60:,.1f} min, "
             f"${run.measured_dollars:.4f} at the same prices",

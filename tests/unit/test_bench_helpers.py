@@ -46,6 +46,23 @@ def test_call_counter_doubles_the_write_units_of_a_transaction():
     assert counter.write_units == (2 + 1) * 2 + 2
 
 
+def test_write_units_are_told_apart_by_the_kind_of_partition_written():
+    client = _client("dynamodb")
+    counter = CallCounter()
+    counter.attach(client)
+    article: Any = {"pk": {"S": "ART#a1"}, "sk": {"S": "ARTICLE"}, "doc": {"B": b"x" * 3000}}
+    entry: Any = {"pk": {"S": "FEED"}, "sk": {"S": "2020#a1"}}
+    with Stubber(client) as stub:
+        stub.add_response("transact_write_items", {})
+        stub.add_response("delete_item", {})
+        client.transact_write_items(
+            TransactItems=[{"Put": {"TableName": "t", "Item": article}}, {"Put": {"TableName": "t", "Item": entry}}]
+        )
+        client.delete_item(TableName="t", Key={"pk": {"S": "TAG#rowing"}, "sk": {"S": "2020#a1"}})
+    assert counter.write_units_by_partition == {"ART#": 3 * 2, "FEED": 1 * 2, "TAG#": 1}
+    assert counter.write_units == sum(counter.write_units_by_partition.values())
+
+
 def test_a_full_scan_costs_half_a_unit_per_4_kb_of_each_1_mb_page():
     assert scan_read_units(1024 * 1024) == 128
     assert scan_read_units(1024 * 1024 + 1) == 128.5
