@@ -398,27 +398,8 @@ def run_reindex(s: Section, quick: bool, shared: dict[str, Any]) -> None:
     figures = reindex.measure(count)
     s.data = {"reindex": asdict(figures)}
     s.lines = reindex.lines(figures)
-    full, stale = figures.full, figures.stale
-    s.summary += [
-        (
-            f"`pressroom reindex` of {count:,} articles on the local stack: time, articles/s (CLI's estimate)",
-            f"{full.seconds / 60:.1f} min, {full.items_per_s:.1f} articles/s (estimate "
-            f"{full.estimate['seconds'] / 60:.1f} min); {full.re_enriched:,} re-enriched, {full.dead_letters} dead "
-            "letters",
-        ),
-        (
-            "Reindex per article: DynamoDB write / read units, AWS calls (US$ per 1,000, measured vs estimate)",
-            f"{full.write_units_per_article:.1f} / {full.read_units_per_article:.1f} units, "
-            f"{sum(sum(per.values()) for per in full.calls_per_article.values()):.1f} calls "
-            f"(${full.measured_dollars * 1000 / count:.3f} vs ${full.estimate['dollars'] * 1000 / count:.3f})",
-        ),
-        (
-            "`pressroom reindex --only-stale` right after: re-enriched, time",
-            f"{stale.re_enriched:,} of {count:,}, {stale.seconds:.0f} s, {stale.write_units_per_article:.1f} write "
-            "units per article",
-        ),
-    ]
-    s.notes.append(reindex.__doc__.split("\n\n", 2)[2].strip().replace("\n", " ") if reindex.__doc__ else "")
+    s.summary += reindex.summary(figures)
+    s.notes += [paragraph.replace("\n", " ") for paragraph in (reindex.__doc__ or "").strip().split("\n\n")[2:]]
 
 
 RUNNERS: dict[str, tuple[str, Callable[[Section, bool, dict[str, Any]], None]]] = {

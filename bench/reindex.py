@@ -279,7 +279,7 @@ def _run_cli(
     scaling = [m.get("ScalingConfig", {}).get("MaximumConcurrency") for m in mappings["EventSourceMappings"]]
     planned = estimate(count, next((c for c in scaling if c), 5))
     run = Run(
-        command="pressroom reindex " + " ".join(args),
+        command=" ".join(["pressroom reindex", *args]),
         articles=count,
         seconds=round(seconds, 1),
         cli_seconds=round(cli_seconds, 1),
@@ -369,13 +369,15 @@ def _calls_text(calls: dict[str, dict[str, float]]) -> str:
 
 
 def lines(f: Figures) -> list[str]:
+    outcomes = ", ".join(f"{n:,} {outcome}" for outcome, n in f.load_outcomes.items())
     out = [
         f"{f.articles:,} articles ({f.words_per_article:.0f} words on average) uploaded at once and drained through "
-        f"the stack: {f.load_seconds:,.0f} s, {f.load_per_s:.1f} articles/s ({f.load_outcomes}); handler time per "
-        f"upload {f.load_ms_per_article[0]:.0f} ms in the first tenth of the invocations, "
-        f"{f.load_ms_per_article[1]:.0f} ms in the last",
+        f"the stack: {f.load_seconds:,.0f} s, {f.load_per_s:.1f} articles/s ({outcomes}); handler time per upload "
+        f"{f.load_ms_per_article[0]:.0f} ms in the first tenth of the invocations, {f.load_ms_per_article[1]:.0f} ms "
+        "in the last",
     ]
     for run in (f.full, f.stale):
+        partitions = ", ".join(f"{name} {units:g}" for name, units in run.write_units_by_partition.items())
         out += [
             f"`{run.command}`: {run.seconds:,.0f} s until the queue was empty (the CLI returned after "
             f"{run.cli_seconds:,.0f} s), {run.items_per_s:.1f} articles/s; re-enriched {run.re_enriched:,} of "
@@ -384,19 +386,38 @@ def lines(f: Figures) -> list[str]:
             f"{run.dead_letters} left on the dead-letter queue",
             f"  AWS calls per article: {_calls_text(run.calls_per_article)}",
             f"  DynamoDB per article: {run.write_units_per_article:.1f} write units"
-            + (
-                " ("
-                + ", ".join(f"{name} {units:g}" for name, units in run.write_units_by_partition.items())
-                + " by partition)"
-                if run.write_units_by_partition
-                else ""
-            )
+            + (f" ({partitions} by partition)" if partitions else "")
             + f", {run.read_units_per_article:.1f} read units",
             f"  the CLI's estimate: {run.estimate['seconds'] / 60:,.1f} min at {run.estimate['concurrency']:.0f} "
             f"concurrent, ${run.estimate['dollars']:.4f}; measured {run.seconds / 60:,.1f} min, "
             f"${run.measured_dollars:.4f} at the same prices",
         ]
     return out
+
+
+def summary(f: Figures) -> list[tuple[str, str]]:
+    """The rows of RESULTS.md's summary table: (figure, value)."""
+    full, stale = f.full, f.stale
+    calls = sum(sum(per.values()) for per in full.calls_per_article.values())
+    return [
+        (
+            f"`pressroom reindex` of {f.articles:,} articles on the local stack: time, articles/s (the CLI's estimate)",
+            f"{full.seconds / 60:.1f} min, {full.items_per_s:.1f} articles/s (estimate "
+            f"{full.estimate['seconds'] / 60:.1f} min); {full.re_enriched:,} re-enriched, {full.dead_letters} dead "
+            "letters",
+        ),
+        (
+            "Reindex per article: DynamoDB write units (of which FEED) / read units, AWS calls; US$ per 1,000 "
+            "(measured vs the CLI's estimate)",
+            f"{full.write_units_per_article:.1f} ({full.write_units_by_partition.get('FEED', 0):g}) / "
+            f"{full.read_units_per_article:.1f}, {calls:.1f} calls; ${full.measured_dollars * 1000 / f.articles:.3f} "
+            f"vs ${full.estimate['dollars'] * 1000 / f.articles:.3f}",
+        ),
+        (
+            "`pressroom reindex --only-stale` right after: re-enriched, time, write units per article",
+            f"{stale.re_enriched:,} of {f.articles:,}, {stale.seconds:.0f} s, {stale.write_units_per_article:.1f}",
+        ),
+    ]
 
 
 def main() -> None:

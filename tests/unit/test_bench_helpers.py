@@ -240,3 +240,57 @@ def test_the_tagger_section_records_each_set_s_salient_recall_precision_kind_acc
     assert new["articles"] == sum(1 for a in tags.load_labelled() if a.get("batch") == tags.NEW_BATCH)
     assert fresh["articles"] == sum(1 for a in tags.load_labelled() if a.get("batch") == tags.FRESH_BATCH)
     assert not any("F1" in figure for figure in rows)
+
+
+def _run(command: str, **overrides: Any) -> Any:
+    from bench.reindex import Run
+
+    figures: dict[str, Any] = {
+        "command": command,
+        "articles": 2_000,
+        "seconds": 600.0,
+        "cli_seconds": 601.5,
+        "items_per_s": 3.33,
+        "re_enriched": 2_000,
+        "batches": 200,
+        "failed_batches": 0,
+        "retried_messages": 0,
+        "dead_letters": 0,
+        "invoke_s": 2_900.0,
+        "calls_per_article": {"IngestFunction": {"dynamodb.Query": 10.0, "s3.GetObject": 1.0}, "cli": {"x.Y": 0.5}},
+        "write_units_per_article": 60.0,
+        "read_units_per_article": 11.0,
+        "estimate": {"seconds": 60.0, "dollars": 0.1, "concurrency": 5},
+        "measured_dollars": 0.09,
+        "cli_output": "Reindexing 2,000 article(s)",
+        "write_units_by_partition": {"TAG#": 40.0, "FEED": 4.2},
+    }
+    return Run(**{**figures, **overrides})
+
+
+def test_the_reindex_rows_give_time_rate_units_calls_and_the_estimate_and_show_the_stale_run_did_nothing():
+    from bench.reindex import Figures, lines, summary
+
+    figures = Figures(
+        articles=2_000,
+        words_per_article=170.0,
+        load_seconds=400.0,
+        load_per_s=5.0,
+        load_outcomes={"stored": 2_000, "dead letters": 0},
+        load_ms_per_article=(900.0, 1_100.0),
+        full=_run("pressroom reindex"),
+        stale=_run("pressroom reindex --only-stale", seconds=30.0, re_enriched=0, write_units_per_article=0.0),
+    )
+    rows = dict(summary(figures))
+    assert rows["`pressroom reindex` of 2,000 articles on the local stack: time, articles/s (the CLI's estimate)"] == (
+        "10.0 min, 3.3 articles/s (estimate 1.0 min); 2,000 re-enriched, 0 dead letters"
+    )
+    costs = "Reindex per article: DynamoDB write units (of which FEED) / read units, AWS calls; US$ per 1,000 "
+    assert rows[costs + "(measured vs the CLI's estimate)"] == "60.0 (4.2) / 11.0, 11.5 calls; $0.045 vs $0.050"
+    stale = "`pressroom reindex --only-stale` right after: re-enriched, time, write units per article"
+    assert rows[stale] == "0 of 2,000, 30 s, 0.0"
+    text = "\n".join(lines(figures))
+    assert "(2,000 stored, 0 dead letters)" in text and "900 ms in the first tenth" in text
+    assert "IngestFunction: dynamodb.Query 10, s3.GetObject 1; cli: x.Y 0.5" in text
+    assert "60.0 write units (TAG# 40, FEED 4.2 by partition), 11.0 read units" in text
+    assert "the CLI's estimate: 1.0 min at 5 concurrent, $0.1000; measured 10.0 min, $0.0900" in text
