@@ -42,6 +42,17 @@ def _value_size(value: dict[str, Any]) -> int:
     return len(str(inner))
 
 
+PARTITION_KEY = "pk"  # the feed table's hash key (template.yaml)
+
+
+def partition_family(item: dict[str, Any]) -> str:
+    """The kind of partition an item is in: its partition key up to its first ``#`` (``ART#``, ``TAG#``), or whole
+    (``FEED``)."""
+    key = str(item.get(PARTITION_KEY, {}).get("S", "?"))
+    head, hash_sign, _ = key.partition("#")
+    return head + hash_sign
+
+
 def write_units(item: Item | None, *, transactional: bool, before: Item | None = None) -> int:
     """Write units DynamoDB bills for writing one item: the larger of its size before and after the write (a delete
     has no after; a write that fails its condition bills the same), one unit per started KB and at least one, twice
@@ -78,7 +89,8 @@ class _Write:
 class CallCounter:
     """Counts calls per ``service.Operation``, DynamoDB write units (``write_units`` of every item a write request
     names, transactions x2) and read units (``read_units`` of the response items, or of a missing item; eventually
-    consistent reads at half price).
+    consistent reads at half price); the write units also by the kind of partition written (``partition_family``),
+    as one partition takes at most 1,000 write units a second.
 
     With ``peek`` (the stored item of a key, read outside the count) a write bills the larger of the item's size
     before and after, as DynamoDB does; without, an overwrite or update bills what the request carries and a delete
@@ -92,13 +104,14 @@ class CallCounter:
     peek_seconds: float = 0.0  # time spent peeking, which a timed run subtracts
     _writes: list[_Write] = field(default_factory=list)
     _consistent: bool = False
+    write_units_by_partition: Counter[str] = field(default_factory=Counter)
 
     def attach(self, client: Any) -> Any:
-        client.meta.events.register("provide-client-params.*.*", self._on_params)
-        client.meta.events.register("after-call.*.*", self._on_response)
+        client.meta.events.register("provide-client-params.*.*", self.on_params)
+        client.meta.events.register("after-call.*.*", self.on_response)
         return client
 
-    def _on_params(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+    def on_params(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         service = model.service_model.service_name
         self.calls[f"{service}.{model.name}"] += 1
         if service != "dynamodb":
@@ -132,14 +145,16 @@ class CallCounter:
         finally:
             self.peek_seconds += time.perf_counter() - start
 
-    def _on_response(self, http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+    def on_response(self, http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         if model.service_model.service_name != "dynamodb":
             return
         for write in self._writes:
             after = write.item
             if write.update:
                 after = self._peek(write.table, write.key) if self.peek else write.key
-            self.write_units += write_units(after, transactional=write.transactional, before=write.before)
+            units = write_units(after, transactional=write.transactional, before=write.before)
+            self.write_units += units
+            self.write_units_by_partition[partition_family(write.key)] += units
         self._writes = []
         consistent = self._consistent
         if model.name == "GetItem":
@@ -156,3 +171,4 @@ class CallCounter:
         self.write_units = 0
         self.read_units = 0.0
         self.peek_seconds = 0.0
+        self.write_units_by_partition.clear()

@@ -1,8 +1,9 @@
 """``pressroom reindex``: re-enrich stored articles with the current code, on the stack's own engines.
 
 The CLI only lists the keys (ListObjectsV2, 1,000 a call) and fans them out to the ingest queue as reindex requests
-(records in the S3 notification shape, ten to a message, ten messages to a SendMessageBatch call); the work itself
-runs in IngestFunction, scaled by Lambda's SQS event source up to the mapping's ``MaximumConcurrency``. Each request
+(records in the S3 notification shape, one to a message as in an upload's notification, since the ingest handler's
+time reserve is per message; ten messages to a SendMessageBatch call); the work itself runs in IngestFunction, scaled
+by Lambda's SQS event source up to the mapping's ``MaximumConcurrency``. Each request
 re-reads the current object, so the queue, its retries and its dead-letter queue apply as to uploads; a request for an
 article enriched by the current code already is skipped with ``--only-stale`` (idempotent, so an interrupted run is
 resumed by running it again).
@@ -20,7 +21,7 @@ from pressroom.events import reindex_record
 from pressroom_stack.prices import PRICES, PRICES_TAKEN, Usage, dollars
 
 UPLOAD_SUFFIXES = (".json", ".txt")
-RECORDS_PER_MESSAGE = 10
+RECORDS_PER_MESSAGE = 1
 MESSAGES_PER_CALL = 10
 # Measured on AWS-like sizes by `make bench` (bench/ingest.py): one re-enrichment of a short article, in the function.
 SECONDS_PER_ARTICLE = 0.15
