@@ -162,19 +162,23 @@ def article_write_units() -> dict[str, Any]:
             before = counter.write_units
             if ingest.handle(S3EventRecord.model_validate(record)).outcome.value == "published":
                 units[key.removeprefix("incoming/")] = counter.write_units - before
-        entries = [
-            item_size(item)
-            for page in ddb.get_paginator("scan").paginate(TableName="bench")
-            for item in page["Items"]
-            if item["pk"]["S"].startswith(INDEX_PREFIXES) and "gone" not in item
-        ]
-    large = units.pop("large-harbour-redevelopment.json")
+        items = [item for page in ddb.get_paginator("scan").paginate(TableName="bench") for item in page["Items"]]
+        entries = [item_size(i) for i in items if i["pk"]["S"].startswith(INDEX_PREFIXES) and "gone" not in i]
+        article_items = {
+            i["source_key"]["S"].removeprefix("incoming/"): item_size(i)
+            for i in items
+            if "doc" in i and i["sk"]["S"] == "ARTICLE"
+        }
+    large_key = "large-harbour-redevelopment.json"
+    large = units.pop(large_key)
     typical = statistics.median_low(units.values())
+    typical_key = next(k for k, v in units.items() if v == typical)
     return {
         "published_samples": units,
-        "typical": {"article": next(k for k, v in units.items() if v == typical), "write_units": typical},
+        "typical": {"article": typical_key, "write_units": typical},
         "large": {"article": "large-harbour-redevelopment.json", "write_units": large},
         "largest_index_entry_bytes": max(entries),
+        "article_item_bytes": {"typical": article_items[typical_key], "large": article_items[large_key]},
     }
 
 
@@ -229,7 +233,9 @@ def lines(figures: dict[str, Any]) -> list[str]:
             f"DynamoDB write units per published article: {average:.1f} on average over the samples (target <= "
             f"{MAX_WRITE_UNITS}); typical {w['typical']['article']} {w['typical']['write_units']}, large "
             f"({w['large']['article']}: 2,000 words, 12 tags, 3 authors) {w['large']['write_units']}; largest "
-            f"index entry {w['largest_index_entry_bytes']:,} bytes (one unit up to 1,024)"
+            f"index entry {w['largest_index_entry_bytes']:,} bytes (one unit up to 1,024); article item "
+            f"{w['article_item_bytes']['typical']:,} bytes typical, {w['article_item_bytes']['large']:,} large (a unit "
+            "per started 1,024)"
         )
     t = figures["tagging"]
     out.append(

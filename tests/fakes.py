@@ -52,7 +52,7 @@ from pressroom.ports import (
     SourceObject,
     StoredArticle,
 )
-from pressroom.preparing import encode_article
+from pressroom.preparing import decode_article, encode_article
 from pressroom.registry import NO_RULES, KnownTag, TagRules
 from pressroom.services import Ingest, Result
 from tests.clock import NOW
@@ -194,7 +194,7 @@ class _Indexed:
 
 
 def _indexed_of(item: Item) -> _Indexed:
-    article = Article.model_validate_json(zlib.decompress(item["doc"]))
+    article = decode_article(item["doc"])
     names = tuple(item["index"])
     return _Indexed(
         article_id=article.id,
@@ -241,7 +241,7 @@ class InMemoryFeed:
         item = self.table.get((f"ART#{article_id}", "ARTICLE"))
         if item is None:
             return None
-        article = Article.model_validate_json(zlib.decompress(item["doc"]))
+        article = decode_article(item["doc"])
         return ArticleRecord(
             stored=StoredArticle(
                 article=article,
@@ -261,7 +261,7 @@ class InMemoryFeed:
     def get_articles(self, ids: Sequence[str]) -> list[Article]:
         keys = [(f"ART#{article_id}", "ARTICLE") for article_id in list(dict.fromkeys(ids))[:100]]
         found = (self.table.get(key) for key in keys)
-        return [Article.model_validate_json(zlib.decompress(item["doc"])) for item in found if item is not None]
+        return [decode_article(item["doc"]) for item in found if item is not None]
 
     def slug_owner(self, slug: str) -> str | None:
         item = self.table.get((f"SLUG#{slug}", "SLUG"))
@@ -373,7 +373,7 @@ class InMemoryFeed:
             return None
         if "event" in item:
             return ArticleEvent.from_json(item["event"])
-        article = Article.model_validate_json(zlib.decompress(item["doc"]))
+        article = decode_article(item["doc"])
         fields = (item["version"], item["source_key"], item.get("enrichment", ""))
         return _rebuilt(item["event_kind"], item["event_base"], article, *fields)
 

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pressroom.models import Article, Tag
-from pressroom.ports import IndexPage, StoredArticle
-from pressroom.services import index_names
+from pressroom.ports import IndexPage, StoredArticle, index_names
 
 T0 = datetime(2029, 11, 1, 12, 0, tzinfo=UTC)
 

@@ -11,6 +11,7 @@ from typing import Any, Literal, Protocol
 from pressroom.models import Article, ArticleSummary
 from pressroom.notices import ArticleEvent
 from pressroom.registry import NO_RULES, KnownTag, TagRules
+from pressroom.text import slugify
 
 FEED_INDEX = "FEED"
 
@@ -25,6 +26,17 @@ def section_index(section_slug: str) -> str:
 
 def author_index(author_slug: str) -> str:
     return f"AUTHOR#{author_slug}"
+
+
+def index_names(article: Article) -> tuple[str, ...]:
+    """The indexes a published ``article`` is listed in: the feed, its section, each tag and each author. Part of
+    the stored layout: an article item that lists no index names is in these."""
+    names = [FEED_INDEX]
+    if article.section and slugify(article.section):
+        names.append(section_index(slugify(article.section)))
+    names.extend(tag_index(tag.slug) for tag in article.tags if tag.slug)
+    names.extend(author_index(slugify(name)) for name in article.author if slugify(name))
+    return tuple(dict.fromkeys(names))
 
 
 @dataclass(frozen=True)

@@ -134,10 +134,46 @@ def build_article(prepared: Prepared, related: list[RelatedLink], *, slug: str) 
     )
 
 
+ARTICLE_ZDICT = (
+    " the of and to in a is that for on was with he it as his at by said from are be this has have had not but which"
+    " they were an their who will its been after more one would also there she her over than all when new two up"
+    " about year years people could first into out last time council \u201c \u201d \u2019 \u2013 \u00a3 Monday"
+    " Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August September"
+    " October November December<p><em></em><strong></strong></p><h2></h2><ul><li></li></ul><blockquote></blockquote>"
+    '<a href="https://{"id":"","slug":"","title":"","summary":"","published_at":"20","updated_at":"20","author":[""],'
+    '"section":"news","language":"en","word_count":,"reading_time_minutes":,"tags":['
+    '{"name":"","slug":"","kind":"topic","score":0.","provenance":"registry"},'
+    '{"name":"","slug":"","kind":"place","score":0.","provenance":"extracted"},'
+    '{"name":"","slug":"","kind":"organisation","score":0.","provenance":"extracted"},'
+    '{"name":"","slug":"","kind":"person","score":0.","provenance":"extracted"},'
+    '{"name":"","slug":"","kind":"editorial","score":1.0,"provenance":"editorial"}],'
+    '"image":{"url":"https://","alt":""},"body":"<p>","related":[{"title":"","url":null,"slug":"","source":"promo"},'
+    '{"title":"","url":null,"slug":"","source":"tag"}],"canonical_url":null,"status":"published"}'
+).encode()
+"""The preset dictionary of stored articles (zlib's ``zdict``): an article's JSON skeleton and common words of news
+prose, ~210 bytes off a typical article, which keeps most articles within two write units. Part of the stored
+layout: a stored document names its dictionary by checksum (``ARTICLE_ZDICT_ADLER32``), so a new dictionary must be
+added beside this one, never written over it."""
+ARTICLE_ZDICT_ADLER32 = 0xA5F6B4A7
+_ZDICTS = {ARTICLE_ZDICT_ADLER32: ARTICLE_ZDICT}  # by the checksum a stream names (RFC 1950: DICTID)
+_FDICT = 0x20  # the zlib header flag of a stream compressed with a preset dictionary
+
+
 def encode_article(article: Article) -> bytes:
-    """The stored form of ``article``: zlib-compressed JSON without the URL (built when served). Raises
-    ``ArticleTooLarge`` when it would not fit in one feed-table item."""
-    doc = zlib.compress(article.model_dump_json(exclude={"url"}).encode(), 6)
+    """The stored form of ``article``: JSON without the URL (built when served), zlib-compressed with
+    ``ARTICLE_ZDICT``. Raises ``ArticleTooLarge`` when it would not fit in one feed-table item."""
+    compressor = zlib.compressobj(9, zdict=ARTICLE_ZDICT)
+    doc = compressor.compress(article.model_dump_json(exclude={"url"}).encode()) + compressor.flush()
     if len(doc) > MAX_STORED_BYTES:
         raise ArticleTooLarge(f"the article is {len(doc):,} bytes compressed; the limit is {MAX_STORED_BYTES:,}")
     return doc
+
+
+def decode_article(doc: bytes) -> Article:
+    """The article of a stored document: ``encode_article``'s, or plain zlib (as stored before the dictionary)."""
+    if len(doc) > 1 and doc[1] & _FDICT:
+        decompressor = zlib.decompressobj(zdict=_ZDICTS[int.from_bytes(doc[2:6], "big")])
+        data = decompressor.decompress(doc) + decompressor.flush()
+    else:
+        data = zlib.decompress(doc)
+    return Article.model_validate_json(data)

@@ -26,7 +26,6 @@ from pressroom.models import MAX_OBJECT_BYTES, Article, ArticleUpload, RelatedLi
 from pressroom.notices import ArticleEvent, change_event, rejection_event
 from pressroom.parsing import ErrorDetail, UploadRejected, object_too_large, parse_upload
 from pressroom.ports import (
-    FEED_INDEX,
     ArticleRecord,
     ArticleSource,
     ArticleTooLarge,
@@ -43,9 +42,7 @@ from pressroom.ports import (
     SlugTaken,
     SourceObject,
     TagRegistry,
-    author_index,
-    section_index,
-    tag_index,
+    index_names,
 )
 from pressroom.preparing import ENRICHMENT_VERSION, Prepared, build_article, check_times, enrich, enrichment_with
 from pressroom.registry import learnable
@@ -621,15 +618,6 @@ def choose_slug(base: str, taken: set[str]) -> str:
         suffix = f"-{n}"
         slug, n = base[: 120 - len(suffix)].rstrip("-") + suffix, n + 1
     return slug
-
-
-def index_names(article: Article) -> tuple[str, ...]:
-    names = [FEED_INDEX]
-    if article.section and slugify(article.section):
-        names.append(section_index(slugify(article.section)))
-    names.extend(tag_index(tag.slug) for tag in article.tags if tag.slug)
-    names.extend(author_index(slugify(name)) for name in article.author if slugify(name))
-    return tuple(dict.fromkeys(names))
 
 
 __all__ = ["ErrorDetail", "Ingest", "Outcome", "Result"]

@@ -21,10 +21,10 @@ from pressroom.ports import (
     PendingPromo,
     SlugTaken,
     author_index,
+    index_names,
     section_index,
     tag_index,
 )
-from pressroom.services import index_names
 from tests.fakes_api import T0, make_article
 
 KEY = "incoming/a.json"

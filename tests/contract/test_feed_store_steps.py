@@ -23,8 +23,8 @@ from pressroom.adapters.dynamodb_feed import DynamoDBFeed
 from pressroom.events import S3EventRecord
 from pressroom.models import Article, Tag
 from pressroom.notices import ArticleEvent
-from pressroom.ports import FEED_INDEX, ArticleRecord, ArticleWrite
-from pressroom.services import Ingest, index_names
+from pressroom.ports import FEED_INDEX, ArticleRecord, ArticleWrite, index_names
+from pressroom.services import Ingest
 from tests.clock import ago
 from tests.fakes import TRANSIENT_ERRORS, FaultAt, InMemoryBucket, InMemoryFeed, InMemoryTable, ManualClock
 from tests.helpers import article

@@ -11,9 +11,8 @@ import pytest
 
 from pressroom.adapters.dynamodb_feed import DynamoDBFeed
 from pressroom.adapters.dynamodb_registry import DynamoDBRegistry
-from pressroom.ports import RegistryChanged, tag_index
+from pressroom.ports import RegistryChanged, index_names, tag_index
 from pressroom.registry import KnownTag, TagRules
-from pressroom.services import index_names
 from tests.contract.test_feed_store_contract import write
 from tests.fakes import InMemoryRegistry
 from tests.fakes_api import T0, make_article

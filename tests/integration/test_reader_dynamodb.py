@@ -14,8 +14,7 @@ import pytest
 from pressroom.adapters.dynamodb_feed import DynamoDBFeed
 from pressroom.handlers import api, ingest
 from pressroom.models import Article
-from pressroom.ports import FEED_INDEX, ArticleWrite, author_index
-from pressroom.services import index_names
+from pressroom.ports import FEED_INDEX, ArticleWrite, author_index, index_names
 from tests.clock import NOW
 from tests.conftest import Resources
 from tests.fakes_api import make_article, rest_event

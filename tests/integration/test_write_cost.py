@@ -25,3 +25,10 @@ def test_a_typical_article_costs_at_most_20_write_units_and_every_index_entry_on
     assert figures["typical"]["write_units"] <= cost.MAX_WRITE_UNITS
     assert figures["largest_index_entry_bytes"] <= 1024  # entries of the samples and of the large article
     assert figures["typical"]["write_units"] < figures["large"]["write_units"] <= 30
+
+
+def test_a_typical_article_item_fits_in_two_write_units() -> None:
+    """The article item is written on every save: its index names are not stored when they are the article's own,
+    and its document is compressed with the article dictionary (``preparing.ARTICLE_ZDICT``)."""
+    figures = cost.article_write_units()
+    assert figures["article_item_bytes"]["typical"] <= 2 * 1024

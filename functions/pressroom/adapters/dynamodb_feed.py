@@ -5,8 +5,9 @@ Items (see README, "The feed table"):
 =========================  =================  ============================================================
 pk                         sk                 what
 =========================  =================  ============================================================
-``ART#<id>``               ``ARTICLE``        the latest version of an article (any status), zlib JSON in ``doc``,
-                                              with the event of its last save (``event``) and its index names
+``ART#<id>``               ``ARTICLE``        the latest version of an article (any status), ``encode_article`` in
+                                              ``doc``, with the event of its last save (``event``) and its index
+                                              names unless they are the article's own (``index_names``)
 ``ART#<id>``               ``SENT#<event>``   the event ``<event>`` was sent (an empty marker)
 ``SLUG#<slug>``            ``SLUG``           slug -> article id; the uniqueness lock of the slug
 ``SRC#<s3 key>``           ``SRC``            S3 key -> article id, to unpublish on object deletion
@@ -51,8 +52,9 @@ from pressroom.ports import (
     PendingPromo,
     SlugTaken,
     StoredArticle,
+    index_names,
 )
-from pressroom.preparing import encode_article
+from pressroom.preparing import decode_article, encode_article
 from pressroom.text import slugify
 
 if TYPE_CHECKING:
@@ -135,7 +137,8 @@ class _Indexed:
 
 def article_item(write: ArticleWrite, *, rev: int, doc: bytes | None = None) -> dict[str, Any]:
     """The article item of ``write`` at revision ``rev`` (its commit point); ``doc``: ``encode_article`` done. What
-    the article's document gives (its index sort key) is not stored again, nor defaults (not deleted, no promos)."""
+    the article's document gives (its index sort key; its index names, when they are ``index_names``) is not stored
+    again, nor defaults (not deleted, no promos)."""
     article = write.article
     item: dict[str, Any] = {
         **_key(f"ART#{article.id}", ARTICLE_SK),
@@ -144,9 +147,10 @@ def article_item(write: ArticleWrite, *, rev: int, doc: bytes | None = None) -> 
         "version": _s(write.version),
         "rev": _n(rev),
         "source_key": _s(write.source_key),
-        "index": {"L": [_s(name) for name in write.index]},
         "enrichment": _s(write.enrichment),
     }
+    if tuple(write.index) != index_names(article):  # the common case, a published article in its own indexes
+        item["index"] = {"L": [_s(name) for name in write.index]}
     if write.pending_promos:
         item["promos"] = {"M": {f"{article.id}#{n:02d}": _s(h) for n, h in enumerate(write.pending_promos)}}
     if write.deleted_at:
@@ -222,7 +226,7 @@ class DynamoDBFeed:
         item = self._get(f"ART#{article_id}", ARTICLE_SK, consistent=consistent)
         if item is None:
             return None
-        article = Article.model_validate_json(zlib.decompress(item["doc"]["B"]))
+        article = decode_article(item["doc"]["B"])
         return ArticleRecord(
             stored=StoredArticle(
                 article=article,
@@ -251,7 +255,7 @@ class DynamoDBFeed:
             request = response.get("UnprocessedKeys") or {}
             if not request:
                 break
-        return [Article.model_validate_json(zlib.decompress(item["doc"]["B"])) for item in items]
+        return [decode_article(item["doc"]["B"]) for item in items]
 
     def slug_owner(self, slug: str) -> str | None:
         item = self._get(f"SLUG#{slug}", "SLUG", consistent=True)
@@ -385,7 +389,7 @@ class DynamoDBFeed:
             return None
         if "event" in item:
             return ArticleEvent.from_json(zlib.decompress(item["event"]["B"]).decode())
-        article = Article.model_validate_json(zlib.decompress(item["doc"]["B"]))
+        article = decode_article(item["doc"]["B"])
         fields = (item["version"]["S"], item["source_key"]["S"], item.get("enrichment", {}).get("S", ""))
         return _rebuilt(item["event_kind"]["S"], item["event_base"]["S"], article, *fields)
 
@@ -503,12 +507,13 @@ def _index_keys(item: dict[str, Any], article: Article) -> tuple[tuple[str, str]
     if "index_keys" in item:  # written before the names were stored without their sort key
         return tuple((pk, sk) for pk, _, sk in (k["S"].partition("\x1f") for k in item["index_keys"]["L"]))
     sk = index_sk(article)
-    return tuple(sorted((name["S"], sk) for name in item.get("index", {}).get("L", [])))
+    names = [name["S"] for name in item["index"]["L"]] if "index" in item else index_names(article)
+    return tuple(sorted((name, sk) for name in names))
 
 
 def _indexed_of(item: dict[str, Any]) -> _Indexed:
     """What the save of the stored article item adds after its commit."""
-    article = Article.model_validate_json(zlib.decompress(item["doc"]["B"]))
+    article = decode_article(item["doc"]["B"])
     keys = _index_keys(item, article)
     promos = tuple(sorted((p, h["S"]) for p, h in item.get("promos", {}).get("M", {}).items()))
     return _Indexed(
