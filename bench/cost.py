@@ -36,6 +36,7 @@ SQS_REQUESTS_PER_UPLOAD = 3  # S3's SendMessage, the poller's ReceiveMessage, De
 S3_PUT_OPERATIONS = ("PutObject", "CopyObject", "ListObjects", "ListObjectsV2", "ListObjectVersions")
 S3_FREE_OPERATIONS = ("DeleteObject", "DeleteObjects")  # S3 pricing: DELETE and CANCEL requests are free
 MAX_WRITE_UNITS = 20  # per published article, on the samples (issue 10 item 8)
+MAX_USD_PER_MILLION = 20.0  # per million published articles, the whole cost model (issue 10 item 8)
 INDEX_PREFIXES = ("FEED", "TAG#", "SECTION#", "AUTHOR#")
 
 
@@ -225,7 +226,11 @@ def lines(figures: dict[str, Any]) -> list[str]:
             f"{usage['lambda_invocations']:.2f} Lambda x {usage['lambda_ms']:.0f} ms"
         )
         split = ", ".join(f"{k} ${v:,.2f}" for k, v in usd.items() if k != "total")
-        out.append(f"{label}: ${usd['total']:,.2f} ({split}); {counts}")
+        target = ""
+        if key == "per_published_article":
+            verdict = "meets" if usd["total"] <= MAX_USD_PER_MILLION else "misses"
+            target = f" (target <= ${MAX_USD_PER_MILLION:,.0f}: {verdict})"
+        out.append(f"{label}: ${usd['total']:,.2f}{target} ({split}); {counts}")
     if "write_units_per_article" in figures:
         w = figures["write_units_per_article"]
         average = figures["per_published_article"]["usage"]["dynamodb_wru"]

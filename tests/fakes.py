@@ -267,8 +267,8 @@ class InMemoryFeed:
         item = self.table.get((f"SLUG#{slug}", "SLUG"))
         return item["article_id"] if item else None
 
-    def article_id_for_key(self, key: str) -> str | None:
-        guess = default_id(key)
+    def article_id_for_key(self, key: str, *, known: Mapping[str, ArticleRecord | None] | None = None) -> str | None:
+        guess = default_id(key)  # ``known`` saves reads of DynamoDB; a dict costs nothing to read again
         article = (self.table.get((f"ART#{guess}", "ARTICLE")) if guess else None) or {}
         claims = article.get("source_key") == key
         if claims and not article.get("deleted"):
@@ -277,6 +277,12 @@ class InMemoryFeed:
         if item is not None:
             return str(item["article_id"])
         return guess if claims else None
+
+    def note_refusal(self, key: str) -> None:
+        self.table.put((f"SRC#{key}", "REFUSED"), {})
+
+    def refusal_noted(self, key: str) -> bool:
+        return self.table.get((f"SRC#{key}", "REFUSED")) is not None
 
     def list_index(
         self, index: str, *, limit: int, after: str | None, now: datetime, since: datetime | None = None

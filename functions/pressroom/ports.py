@@ -156,7 +156,19 @@ class FeedStore(FeedReader, Protocol):
         """The id of the article that owns ``slug``, or None if it is free."""
         ...
 
-    def article_id_for_key(self, key: str) -> str | None: ...
+    def article_id_for_key(self, key: str, *, known: Mapping[str, ArticleRecord | None] | None = None) -> str | None:
+        """The id of the article published from ``key``, or None. ``known``: records read already, by id (None: no
+        article has that id), which are not read again."""
+        ...
+
+    def note_refusal(self, key: str) -> None:
+        """Mark ``key`` as one a version of which was refused its id: written before the key's report says so."""
+        ...
+
+    def refusal_noted(self, key: str) -> bool:
+        """Whether ``key`` was ever marked by ``note_refusal``: if not, no report of it names a refused version, and
+        a publish need not read the report (one GetItem instead of an S3 GET on every publish)."""
+        ...
 
     def recent_headlines(self, limit: int) -> list[IndexHit]: ...
 

@@ -223,6 +223,8 @@ class Ingest:
         }
         previous = self.source.read_rejection(key)
         kept = previous.get("refused_version") if previous else None
+        if refused is not None:
+            self.store.note_refusal(key)  # before the report names it: a publish reads the report only if noted
         if refused is not None or kept:
             report["refused_version"] = str(refused) if refused is not None else kept
         if previous is None or (previous.get("etag"), previous.get("errors")) != (report["etag"], report["errors"]):
@@ -259,7 +261,7 @@ class Ingest:
             return None, False, refusal
         earlier_id: str | None = None
         if not (current and current.source_key == offer.obj.key and not current.stored.deleted):
-            earlier_id, refusal = self._earlier_id(offer)  # the id is not this key's yet: it may be changing its id
+            earlier_id, refusal = self._earlier_id(offer, current)  # not this key's id yet: it may be changing it
             if refusal is not None:
                 return None, False, refusal
         held = self._held_elsewhere(current, offer.obj.key)
@@ -401,11 +403,12 @@ class Ingest:
         error = _stale(stored, offer.version)
         return self.reject(offer.obj.key, offer.obj.etag, error, outcome=Outcome.STALE)
 
-    def _earlier_id(self, offer: _Offer) -> tuple[str | None, Result | None]:
+    def _earlier_id(self, offer: _Offer, current: ArticleRecord | None) -> tuple[str | None, Result | None]:
         """An upload that gives its key another id: the id whose article goes once this version proves valid (the
-        key's newest version decides what the key serves), or the refusal if that article is the newer version."""
+        key's newest version decides what the key serves), or the refusal if that article is the newer version.
+        ``current``: the stored record of the upload's id."""
         key, article_id = offer.obj.key, offer.upload.article_id
-        earlier_id = self.store.article_id_for_key(key)
+        earlier_id = self.store.article_id_for_key(key, known={article_id: current})
         if earlier_id is None or earlier_id == article_id:
             return None, None
         record = self.store.get_record(earlier_id)
@@ -453,7 +456,7 @@ class Ingest:
         """A version of the key refused its id and newer than ``offer`` is still the key's newest: ``offer`` is not
         published either, and the key's report (moved onto ``offer`` if it is the current object) keeps saying why."""
         key = offer.obj.key
-        report = self.source.read_rejection(key)
+        report = self.source.read_rejection(key) if self.store.refusal_noted(key) else None
         text = report.get("refused_version") if report else None
         if not report or not text:
             return None

@@ -113,6 +113,23 @@ def test_a_key_whose_file_name_is_the_id_finds_its_article_and_no_other(feed: An
     assert feed.article_id_for_key("incoming/b-1.json") is None
 
 
+def test_records_read_already_are_not_read_again_and_lead_where_the_table_does(feed: Any) -> None:
+    """``known`` (records read by the caller) answers for the key's own id as the table would."""
+    record = saved(feed, make_article(1), key="incoming/a-1.json")
+    assert feed.article_id_for_key("incoming/a-1.json", known={"a-1": record}) == "a-1"
+    assert feed.article_id_for_key("incoming/b-1.json", known={"b-1": None}) is None
+    saved(feed, make_article(2), key="incoming/c-1.json")  # another id from a key: found by its source record
+    assert feed.article_id_for_key("incoming/c-1.json", known={"c-1": None}) == "a-2"
+
+
+def test_a_refusal_is_noted_per_key(feed: Any) -> None:
+    assert not feed.refusal_noted(KEY)
+    feed.note_refusal(KEY)
+    feed.note_refusal(KEY)
+    assert feed.refusal_noted(KEY) and not feed.refusal_noted("incoming/other.json")
+    assert feed.article_id_for_key(KEY) is None  # the marker is no source key record
+
+
 @pytest.mark.parametrize("first", ["own id", "another id"])
 def test_a_key_whose_uploads_changed_their_id_leads_to_the_article_not_taken_down(feed: Any, first: str) -> None:
     """The key's own id (no source record) and another id (with one) both claim the key: the one served wins."""

@@ -221,8 +221,32 @@ def test_a_redelivered_duplicate_is_skipped_before_any_enrichment_work(
 
     service = Ingest(source=S3ArticleSource(resources.bucket), store=DynamoDBFeed(resources.table, client=client))
     assert service.handle(S3EventRecord.model_validate(record)).outcome is Outcome.DUPLICATE
-    # the article record, its feed entry (the save is complete), then its event outbox and the event's sent marker
-    assert calls == ["GetItem", "GetItem", "GetItem", "GetItem"]
+    # the article record, the key's refusal marker (none: its report is not read), its feed entry (the save is
+    # complete), then its event outbox and the event's sent marker
+    assert calls == ["GetItem", "GetItem", "GetItem", "GetItem", "GetItem"]
+
+
+def test_a_first_publish_reads_the_upload_once_and_no_report_nor_item_twice(resources: Resources) -> None:
+    """The common path's reads (cost model, issue 10 item 8): S3 once (the upload; the key's report only when the
+    key's refusal marker says it may name a refused version), and no DynamoDB item twice."""
+    from pressroom.adapters.s3_source import S3ArticleSource
+    from pressroom.events import S3EventRecord
+    from pressroom.services import Ingest, Outcome
+
+    record = put_article(resources.bucket, "incoming/first.json", article("First of its key", tags=["Rowing"]))
+    s3, ddb = boto3.client("s3"), boto3.client("dynamodb")
+    calls: list[str] = []
+    reads: list[str] = []
+    s3.meta.events.register("before-call.s3.*", lambda model, **_: calls.append(model.name))
+    ddb.meta.events.register(
+        "provide-client-params.dynamodb.GetItem", lambda params, **_: reads.append(json.dumps(params["Key"]))
+    )
+    service = Ingest(
+        source=S3ArticleSource(resources.bucket, client=s3), store=DynamoDBFeed(resources.table, client=ddb)
+    )
+    assert service.handle(S3EventRecord.model_validate(record)).outcome is Outcome.PUBLISHED
+    assert [c for c in calls if c != "DeleteObject"] == ["GetObject"]  # DeleteObject: the report cleared, free
+    assert len(reads) == len(set(reads)), reads
 
 
 def test_a_late_event_of_an_oversize_earlier_upload_leaves_no_report(resources: Resources, lambda_context: Any) -> None:

@@ -11,6 +11,8 @@ pk                         sk                 what
 ``ART#<id>``               ``SENT#<event>``   the event ``<event>`` was sent (an empty marker)
 ``SLUG#<slug>``            ``SLUG``           slug -> article id; the uniqueness lock of the slug
 ``SRC#<s3 key>``           ``SRC``            S3 key -> article id, to unpublish on object deletion
+``SRC#<s3 key>``           ``REFUSED``        a version of the key was refused its id (an empty marker): the key's
+                                              report may name it (``refusal_noted``)
 ``FEED``                   ``<t>#<id>``       the feed index: one entry per indexed article, its listing view in ``doc``
 ``TAG#<tag slug>``         ``<t>#<id>``       one tag index per tag (entries as in the feed index)
 ``SECTION#<section>``      ``<t>#<id>``       one section index per section
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 ARTICLE_SK = "ARTICLE"
+REFUSED_SK = "REFUSED"
 SENT_PREFIX = "SENT#"
 PROMOS_PK = "PROMOS"
 PROMO_TTL = timedelta(days=30)
@@ -261,21 +264,33 @@ class DynamoDBFeed:
         item = self._get(f"SLUG#{slug}", "SLUG", consistent=True)
         return item["article_id"]["S"] if item else None
 
-    def article_id_for_key(self, key: str) -> str | None:
+    def article_id_for_key(self, key: str, *, known: Mapping[str, ArticleRecord | None] | None = None) -> str | None:
         """The id published from ``key``: the key's own (``default_id``), whose saves write no source key record,
         if its article comes from the key and is not unpublished; else the source key record's, else the own one
-        (unpublished). Both claim a key whose uploads changed their id; the one still served is the key's."""
+        (unpublished). Both claim a key whose uploads changed their id; the one still served is the key's.
+        ``known``: records read already, by id (None: no such article); the own id's is not read again."""
         guess = default_id(key)
         claims = False
         if guess:
-            article = self._get(f"ART#{guess}", ARTICLE_SK, consistent=True) or {}
-            claims = article.get("source_key", {}).get("S") == key
-            if claims and not article.get("deleted", {}).get("BOOL", False):
+            if known is not None and guess in known:
+                record = known[guess]
+                source, deleted = (record.source_key, record.stored.deleted) if record else (None, False)
+            else:
+                article = self._get(f"ART#{guess}", ARTICLE_SK, consistent=True) or {}
+                source, deleted = article.get("source_key", {}).get("S"), article.get("deleted", {}).get("BOOL", False)
+            claims = source == key
+            if claims and not deleted:
                 return guess
         item = self._get(f"SRC#{key}", "SRC", consistent=True)
         if item is not None:
             return str(item["article_id"]["S"])
         return guess if claims else None
+
+    def note_refusal(self, key: str) -> None:
+        self._client.put_item(TableName=self.table_name, Item=_key(f"SRC#{key}", REFUSED_SK))
+
+    def refusal_noted(self, key: str) -> bool:
+        return self._get(f"SRC#{key}", REFUSED_SK, consistent=True) is not None
 
     def list_index(
         self, index: str, *, limit: int, after: str | None, now: datetime, since: datetime | None = None
