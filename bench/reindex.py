@@ -2,10 +2,10 @@
 
     python -m bench.reindex [--articles 10000]
 
-In a fresh interpreter, as ``pressroom up`` runs it: the local stack starts (moto, template.yaml deployed, the
-functions in-process behind their SQS event source pollers), ``--articles`` news articles are uploaded to
-``incoming/`` from 8 threads and drained (the real path: S3 notification, ingest queue, IngestFunction; timed until the
-queue is empty and every article is stored), then the CLI runs in-process as a developer runs it,
+In a fresh interpreter, as ``pressroom up`` runs it: the local stack starts (moto in its own process, template.yaml
+deployed, the functions in-process behind their SQS event source pollers), ``--articles`` news articles are uploaded
+to ``incoming/`` from 8 threads and drained (the real path: S3 notification, ingest queue, IngestFunction; timed until
+the queue is empty and every article is stored), then the CLI runs in-process as a developer runs it,
 ``pressroom reindex --endpoint-url <local>`` (``cli.reindex``: ``keys()``, ``estimate()``, ``enqueue()``, then it
 follows the queue until it is empty), and right after it ``pressroom reindex --only-stale``, which must re-enrich
 nothing. Each run is timed from the CLI's start until the last batch it caused has ended (the CLI itself returns on
@@ -18,8 +18,9 @@ client of the process (``bench.aws_calls.CallCounter``), by who makes them: ``cl
 (the SQS poller, as Lambda's event source mapping calls SQS) and ``IngestFunction``; DynamoDB units come from the
 size of each item written or read (``bench.aws_calls``: moto's ``ConsumedCapacity`` is a constant, not a size).
 The local CloudWatch's ``PutMetricData`` (the stand-in for CloudWatch Logs' embedded metric format) is left out.
-Lambda duration is the time inside the handler in-process, with five concurrent invocations and moto sharing one
-interpreter (and its GIL): an upper bound of what Lambda would bill.
+Lambda duration is the time inside the handler in-process, with five concurrent invocations sharing one
+interpreter (and its GIL) and moto in another process on the same two cores: an upper bound of what Lambda would
+bill.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The local stack: moto as the AWS endpoint, ``template.yaml`` deployed into it, the functions run in-process.
+"""The local stack: moto as the AWS endpoint (in its own process, ``moto_host``), ``template.yaml`` deployed into it,
+the functions run in-process.
 
 ``LocalStack(...).start()`` is what ``pressroom up`` runs; tests and benchmarks use it directly (``port=0``
-picks free ports). Only one local stack per process: moto's state and the handlers' environment are global.
+picks free ports). Only one local stack per process: the handlers' environment is global.
 """
 
 from __future__ import annotations
@@ -27,9 +28,8 @@ import requests
 from pressroom_stack.apigw import ApiTarget, LocalApi, routes_of
 from pressroom_stack.deploy import DeployedStack, deploy
 from pressroom_stack.fates import UploadFate
-from pressroom_stack.moto_gaps import DEFAULT_ACCOUNT_ID, Gap, apply_gaps, install_moto_extensions
-from pressroom_stack.moto_server import one_request_at_a_time, routing_cached
-from pressroom_stack.moto_speedups import fast_moto_dynamodb
+from pressroom_stack.moto_gaps import DEFAULT_ACCOUNT_ID, Gap
+from pressroom_stack.moto_host import MotoHost
 from pressroom_stack.names import ARTIFACTS_BUCKET, DEFAULT_STACK_NAME, STATE_KEY, local_session
 from pressroom_stack.poller import BatchOutcome, Clock, SqsMapping, SqsPoller
 from pressroom_stack.runtime import (
@@ -115,8 +115,7 @@ class LocalStack:
         self.timings: Timings | None = None
         self.published_samples: list[str] = []
         self.sample_fates: dict[str, UploadFate] = {}
-        self._moto: Any = None
-        self._moto_patches = contextlib.ExitStack()
+        self._moto: MotoHost | None = None
         self._api: LocalApi | None = None
         self._pollers: list[SqsPoller] = []
         self._saved_env: dict[str, str | None] = {}
@@ -132,8 +131,7 @@ class LocalStack:
     def endpoint_url(self) -> str:
         if self._moto is None:
             raise LocalStackError("the local stack is not started")
-        host, port = self._moto.get_host_and_port()
-        return f"http://{host}:{port}"
+        return f"http://{self._moto.host}:{self._moto.port}"
 
     @property
     def api_url(self) -> str:
@@ -223,7 +221,6 @@ class LocalStack:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
-        self._moto_patches.close()
         self._clients.clear()
         for name, value in self._saved_env.items():
             if value is None:
@@ -235,19 +232,7 @@ class LocalStack:
     # ------------------------------------------------------------------ steps
 
     def _start_moto(self) -> None:
-        from moto.server import ThreadedMotoServer
-
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        # moto warns about every type its CloudFormation skips, on each parse; the gap report says it once.
-        logging.getLogger("moto").setLevel(logging.ERROR)
-        warnings.filterwarnings("ignore", message="Tried to parse .* not supported by moto", category=UserWarning)
-        warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
-        install_moto_extensions()
-        self._moto_patches.enter_context(one_request_at_a_time())
-        self._moto_patches.enter_context(fast_moto_dynamodb())
-        self._moto_patches.enter_context(routing_cached())
-        self._moto = ThreadedMotoServer(ip_address=self.config.host, port=self.config.aws_port, verbose=False)
-        self._moto.start()
+        self._moto = MotoHost(self.config.host, self.config.aws_port)
         requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
 
     def _set_env(self, values: Mapping[str, str]) -> None:
@@ -271,7 +256,7 @@ class LocalStack:
             )
 
     def _apply_gaps(self) -> list[Gap]:
-        assert self.stack is not None  # nosec B101 - narrows a type; start() sets it
+        assert self.stack is not None and self._moto is not None  # nosec B101 - narrows types; start() sets them
         cfn = self.client("cloudformation")
         resources = cfn.describe_stack_resources(StackName=self.config.stack_name)["StackResources"]
         self._resource_ids = {
@@ -279,16 +264,14 @@ class LocalStack:
             for r in resources
             if "LogicalResourceId" in r and "PhysicalResourceId" in r
         }
-        with _quiet_moto():
-            gaps = apply_gaps(
-                self.stack.template,
-                self.config.stack_name,
-                session=self.session(),
-                endpoint_url=self.endpoint_url,
-                region=self.config.region,
-                account_id=DEFAULT_ACCOUNT_ID,
-                local_api_url=self.api_url,
-            )
+        gaps = self._moto.apply_gaps(
+            self.stack.template,
+            self.config.stack_name,
+            endpoint_url=self.endpoint_url,
+            region=self.config.region,
+            account_id=DEFAULT_ACCOUNT_ID,
+            local_api_url=self.api_url,
+        )
         # Applying the gaps points CdnUrl at the local API (there is no CDN locally).
         (described,) = cfn.describe_stacks(StackName=self.config.stack_name)["Stacks"]
         self.stack = replace(self.stack, outputs={o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]})

@@ -6,7 +6,8 @@ key adds an entry to the table's ``defaultdict`` (``RuntimeError: dictionary cha
 ``500``, retried by botocore), and SQS receives race with sends and deletes. :func:`one_request_at_a_time` has the
 server run one request's backend work at a time; an SQS long poll waits for messages *outside* the lock, so idle
 pollers never hold up the rest. HTTP parsing and response writing stay concurrent, and the functions' own work is
-untouched, so the cost is small: moto's work holds the GIL anyway.
+untouched, so the cost is small: moto's work holds its process's GIL anyway (the local stack runs moto in a
+process of its own, ``moto_host``, so that lock is moto's alone).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
 from pressroom_stack.local import LocalStack
+from pressroom_stack.names import local_session
 
 pytestmark = pytest.mark.e2e
 
@@ -54,8 +55,33 @@ def in_threads(*work: Any) -> None:
         thread.join(30)
 
 
-def test_backend_work_runs_one_request_at_a_time(local_stack: LocalStack, get_item_overlap: Overlap) -> None:
-    dynamodb, table = local_stack.client("dynamodb"), local_stack.outputs["FeedTableName"]
+@pytest.fixture
+def patched_moto() -> Iterator[str]:
+    """A moto server patched as the local stack's moto host patches its own (``moto_host``), in this process, so a
+    test can look inside its backends: the local stack's runs in a process of its own."""
+    from moto.server import ThreadedMotoServer
+
+    from pressroom_stack.moto_host import moto_patched
+
+    with moto_patched():
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        try:
+            host, port = server.get_host_and_port()
+            yield f"http://{host}:{port}"
+        finally:
+            server.stop()
+
+
+def test_backend_work_runs_one_request_at_a_time(patched_moto: str, get_item_overlap: Overlap) -> None:
+    dynamodb = local_session("us-east-1").client("dynamodb", endpoint_url=patched_moto)
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+        BillingMode="PAY_PER_REQUEST",
+    )
 
     def read() -> None:
         dynamodb.get_item(TableName=table, Key={"pk": {"S": f"missing-{uuid.uuid4()}"}, "sk": {"S": "x"}})
@@ -83,3 +109,30 @@ def test_a_long_poll_does_not_hold_up_other_requests(local_stack: LocalStack) ->
     finally:
         sqs.delete_queue(QueueUrl=empty)
     assert took["list"] < 1.0
+
+
+def test_moto_runs_in_a_process_of_its_own_that_ignores_ctrl_c_reports_failures_and_never_outlives_the_stack() -> None:
+    import os
+    import signal
+
+    import requests
+
+    from pressroom_stack.moto_host import MotoHost, MotoHostError
+
+    host = MotoHost("127.0.0.1", 0)
+    process = host._process
+    try:
+        assert process.pid != os.getpid()
+        process.send_signal(signal.SIGINT)  # Ctrl-C reaches the whole process group: the stack stops the host
+        s3 = local_session("us-east-1").client("s3", endpoint_url=f"http://{host.host}:{host.port}")
+        assert s3.list_buckets()["Buckets"] == []
+        with pytest.raises(MotoHostError, match="applying the template's gaps failed"):
+            host.apply_gaps({}, "no-such-stack", endpoint_url="http://127.0.0.1:1", region="us-east-1")
+        assert process.poll() is None  # a failed request does not take moto down
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()  # what a crashed parent leaves: the end of the host's stdin
+    assert process.wait(timeout=10) == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://{host.host}:{host.port}/moto-api/", timeout=2)
+    host.stop()  # stopping a host that is gone is harmless
