@@ -30,7 +30,8 @@ def author_index(author_slug: str) -> str:
 
 def index_names(article: Article) -> tuple[str, ...]:
     """The indexes a published ``article`` is listed in: the feed, its section, each tag and each author. Part of
-    the stored layout: an article item that lists no index names is in these."""
+    the stored layout, with ``text.slugify``: an article item without an ``index`` attribute is in these (a draft's
+    lists none), so a change here or in ``slugify`` would strand the entries written under the old names."""
     names = [FEED_INDEX]
     if article.section and slugify(article.section):
         names.append(section_index(slugify(article.section)))
@@ -166,8 +167,9 @@ class FeedStore(FeedReader, Protocol):
         ...
 
     def refusal_noted(self, key: str) -> bool:
-        """Whether ``key`` was ever marked by ``note_refusal``: if not, no report of it names a refused version, and
-        a publish need not read the report (one GetItem instead of an S3 GET on every publish)."""
+        """Whether ``key`` was ever marked by ``note_refusal``: if not, no report of it written since the marker
+        exists names a refused version, and a publish need not read the report (one GetItem instead of an S3 GET on
+        every publish). A report written before the markers does not count until the key is rejected again."""
         ...
 
     def recent_headlines(self, limit: int) -> list[IndexHit]: ...

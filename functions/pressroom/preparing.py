@@ -172,7 +172,10 @@ def encode_article(article: Article) -> bytes:
 def decode_article(doc: bytes) -> Article:
     """The article of a stored document: ``encode_article``'s, or plain zlib (as stored before the dictionary)."""
     if len(doc) > 1 and doc[1] & _FDICT:
-        decompressor = zlib.decompressobj(zdict=_ZDICTS[int.from_bytes(doc[2:6], "big")])
+        name = int.from_bytes(doc[2:6], "big")
+        if name not in _ZDICTS:
+            raise ValueError(f"the stored article names dictionary {name:#010x}, which this code does not know")
+        decompressor = zlib.decompressobj(zdict=_ZDICTS[name])
         data = decompressor.decompress(doc) + decompressor.flush()
     else:
         data = zlib.decompress(doc)

@@ -2,9 +2,9 @@
 
 An event names one upload (one version of a key). The use-case reads S3's *current* object for the key (S3 is the
 source of truth: a deleted object is never published), validates and enriches the version the event names
-(``preparing``) and writes it with one conditional transaction when it is newer than what is stored, by the order
-of ``versions``. Every deterministic failure is a rejection with a report; only AWS faults propagate (and are
-retried). An article id belongs to the key that first published it while that key exists.
+(``preparing``) and saves it (``FeedStore.save``: single-item writes around one conditional commit) when it is newer
+than what is stored, by the order of ``versions``. Every deterministic failure is a rejection with a report; only AWS
+faults propagate (and are retried). An article id belongs to the key that first published it while that key exists.
 
 A key serves its newest valid version since its latest deletion, whatever the order its events arrive in: an event
 that names an earlier version offers it only if no later valid version of that life outranks it; a deletion event
@@ -223,7 +223,7 @@ class Ingest:
         }
         previous = self.source.read_rejection(key)
         kept = previous.get("refused_version") if previous else None
-        if refused is not None:
+        if refused is not None or kept:
             self.store.note_refusal(key)  # before the report names it: a publish reads the report only if noted
         if refused is not None or kept:
             report["refused_version"] = str(refused) if refused is not None else kept

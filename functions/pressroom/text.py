@@ -38,7 +38,8 @@ def slugify(value: str, max_length: int = 80) -> str:
     """A URL-safe key: accents folded, lower case, runs of anything else than ``a-z0-9`` -> ``-``, no edge dashes.
 
     The result is at most ``max_length`` characters, cut on a ``-`` boundary when one exists; it may be empty
-    (e.g. for ``"!!!"`` or text in scripts that do not fold to ASCII).
+    (e.g. for ``"!!!"`` or text in scripts that do not fold to ASCII). Part of the feed table's stored layout (index
+    names, ``ports.index_names``; ``tests/unit/test_article_codec.py`` pins examples): never change what it gives.
     """
     slug = _NON_ALNUM.sub("-", fold(value).lower()).strip("-")
     if len(slug) <= max_length:

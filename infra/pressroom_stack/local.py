@@ -7,7 +7,6 @@ picks free ports). Only one local stack per process: the handlers' environment i
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import logging
@@ -29,7 +28,7 @@ from pressroom_stack.apigw import ApiTarget, LocalApi, routes_of
 from pressroom_stack.deploy import DeployedStack, deploy
 from pressroom_stack.fates import UploadFate
 from pressroom_stack.moto_gaps import DEFAULT_ACCOUNT_ID, Gap
-from pressroom_stack.moto_host import MotoHost
+from pressroom_stack.moto_host import MotoHost, MotoHostError
 from pressroom_stack.names import ARTIFACTS_BUCKET, DEFAULT_STACK_NAME, STATE_KEY, local_session
 from pressroom_stack.poller import BatchOutcome, Clock, SqsMapping, SqsPoller
 from pressroom_stack.runtime import (
@@ -232,7 +231,12 @@ class LocalStack:
     # ------------------------------------------------------------------ steps
 
     def _start_moto(self) -> None:
-        self._moto = MotoHost(self.config.host, self.config.aws_port)
+        # a function invocation that records no metric makes Powertools warn, once per invocation
+        warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
+        try:
+            self._moto = MotoHost(self.config.host, self.config.aws_port)
+        except MotoHostError as e:
+            raise LocalStackError(str(e)) from e
         requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
 
     def _set_env(self, values: Mapping[str, str]) -> None:
@@ -242,18 +246,17 @@ class LocalStack:
 
     def _deploy(self) -> DeployedStack:
         cfg = self.config
-        with _quiet_moto():
-            return deploy(
-                load_template(cfg.template_path),
-                stack_name=cfg.stack_name,
-                artifacts_bucket=ARTIFACTS_BUCKET,
-                parameters={"Stage": cfg.stage, "PublicBaseUrl": self.api_url},
-                region=cfg.region,
-                session=self.session(),
-                endpoint_url=self.endpoint_url,
-                base_dir=cfg.template_path.parent,
-                cache_dir=cfg.cache_dir,
-            )
+        return deploy(
+            load_template(cfg.template_path),
+            stack_name=cfg.stack_name,
+            artifacts_bucket=ARTIFACTS_BUCKET,
+            parameters={"Stage": cfg.stage, "PublicBaseUrl": self.api_url},
+            region=cfg.region,
+            session=self.session(),
+            endpoint_url=self.endpoint_url,
+            base_dir=cfg.template_path.parent,
+            cache_dir=cfg.cache_dir,
+        )
 
     def _apply_gaps(self) -> list[Gap]:
         assert self.stack is not None and self._moto is not None  # nosec B101 - narrows types; start() sets them
@@ -264,14 +267,17 @@ class LocalStack:
             for r in resources
             if "LogicalResourceId" in r and "PhysicalResourceId" in r
         }
-        gaps = self._moto.apply_gaps(
-            self.stack.template,
-            self.config.stack_name,
-            endpoint_url=self.endpoint_url,
-            region=self.config.region,
-            account_id=DEFAULT_ACCOUNT_ID,
-            local_api_url=self.api_url,
-        )
+        try:
+            gaps = self._moto.apply_gaps(
+                self.stack.template,
+                self.config.stack_name,
+                endpoint_url=self.endpoint_url,
+                region=self.config.region,
+                account_id=DEFAULT_ACCOUNT_ID,
+                local_api_url=self.api_url,
+            )
+        except MotoHostError as e:
+            raise LocalStackError(str(e)) from e
         # Applying the gaps points CdnUrl at the local API (there is no CDN locally).
         (described,) = cfn.describe_stacks(StackName=self.config.stack_name)["Stacks"]
         self.stack = replace(self.stack, outputs={o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]})
@@ -427,20 +433,6 @@ def _merged_environment(functions: Iterator[FunctionConfig] | Any) -> dict[str, 
                 )
             merged[name] = value
     return merged
-
-
-@contextlib.contextmanager
-def _quiet_moto() -> Iterator[None]:
-    """moto warns about every type its CloudFormation skips; the gap report says it once, better."""
-    moto_log = logging.getLogger("moto")
-    level = moto_log.level
-    moto_log.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        moto_log.setLevel(level)
 
 
 def wait_until(predicate: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.1) -> Any:

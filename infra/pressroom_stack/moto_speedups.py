@@ -5,7 +5,10 @@ moto snapshots every table with ``copy.deepcopy`` before each TransactWriteItems
 item of the table for each Query, so each call costs O(table size): a 2,000-upload burst would take an hour. Here
 the snapshot copies only what the transaction can change -- the item maps of the partitions it names and the items
 it names (their attribute maps); the rest is shared, as the transaction cannot touch it -- and a Query looks at its
-own partition only, which is what DynamoDB does. Semantics are unchanged: conditions, rollback and results are moto's.
+own partition only, which is what DynamoDB does. moto's SQS counted every message of a queue for each message sent
+to it or delivered from it (``_Sending``, ``_retention_check``), and its S3 deep-copied every version of the bucket
+for each ListObjectVersions (``_list_object_versions_of_prefix``). Semantics are unchanged: conditions, rollback
+and results are moto's.
 
 The patches swap state on moto's objects for the length of one call, so they hold only while moto runs one call
 at a time: in-process (``mock_aws``) from one thread, or behind ``moto_server.one_request_at_a_time``.
@@ -111,6 +114,34 @@ def _retention_check(self: Any, queue_name: str, message: Any) -> bool:
     return retention + message.sent_timestamp / 1000 > time.time()
 
 
+class _Sending:
+    """While moto's ``send_message`` runs, a queue's ``attributes`` are only what it reads of them: moto builds them
+    all (counting every message of the queue, several times) to look up ``ContentBasedDeduplication``, so each send
+    cost O(queue length) and filling a queue with N messages O(N²)."""
+
+    def __init__(self) -> None:
+        self.active = False
+
+    def send(self, original: Any) -> Any:
+        def send_message(backend: Any, *args: Any, **kwargs: Any) -> Any:
+            self.active = True
+            try:
+                return original(backend, *args, **kwargs)
+            finally:
+                self.active = False
+
+        return send_message
+
+    def attributes(self, original: property) -> property:
+        def attributes(queue: Any) -> dict[str, Any]:
+            if not self.active:
+                return original.__get__(queue)
+            dedup = str(getattr(queue, "content_based_deduplication", False)).lower()
+            return {"ContentBasedDeduplication": dedup} if queue.fifo_queue else {}
+
+        return property(attributes)
+
+
 _depth = 0
 
 
@@ -137,7 +168,7 @@ def fast_moto_dynamodb() -> Iterator[None]:
 def _patched() -> Iterator[None]:
     from moto.dynamodb import models as backend_module
     from moto.s3.models import S3Backend
-    from moto.sqs.models import SQSBackend
+    from moto.sqs.models import Queue, SQSBackend
 
     original_copy = backend_module.copy
     original_query = table_module.Table.query
@@ -177,9 +208,14 @@ def _patched() -> Iterator[None]:
     SQSBackend.is_message_valid_based_on_retention_period = _retention_check  # type: ignore[method-assign]
     original_versions = S3Backend.list_object_versions
     S3Backend.list_object_versions = _list_object_versions_of_prefix(original_versions)  # type: ignore[method-assign]
+    sending, original_send, original_attributes = _Sending(), SQSBackend.send_message, Queue.__dict__["attributes"]
+    SQSBackend.send_message = sending.send(original_send)  # type: ignore[method-assign]
+    Queue.attributes = sending.attributes(original_attributes)  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:
+        Queue.attributes = original_attributes  # type: ignore[method-assign]
+        SQSBackend.send_message = original_send  # type: ignore[method-assign]
         S3Backend.list_object_versions = original_versions  # type: ignore[method-assign]
         SQSBackend.is_message_valid_based_on_retention_period = original_retention  # type: ignore[method-assign]
         backend_module.copy = original_copy

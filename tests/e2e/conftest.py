@@ -1,6 +1,7 @@
 """The local stack, started once for the e2e package on free ports (torn down before other packages run, so
-``mock_aws`` tests never share moto's global state or ``AWS_ENDPOINT_URL`` with it). Failed messages are retried at
-once and batches wait 0.2 s to fill, so a failing message reaches the dead-letter queue in about a second."""
+``mock_aws`` tests never see its ``AWS_ENDPOINT_URL``; its moto runs in a process of its own). Failed messages are
+retried at once and batches wait 0.2 s to fill, so a failing message reaches the dead-letter queue in about a
+second."""
 
 from __future__ import annotations
 

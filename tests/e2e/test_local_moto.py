@@ -136,3 +136,16 @@ def test_moto_runs_in_a_process_of_its_own_that_ignores_ctrl_c_reports_failures_
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://{host.host}:{host.port}/moto-api/", timeout=2)
     host.stop()  # stopping a host that is gone is harmless
+
+
+def test_moto_keeps_the_clock_of_the_process_that_started_it(local_stack: LocalStack) -> None:
+    """The tests run at ``tests.clock.NOW`` (time-machine, in this process): the moto host travels there too, so an
+    upload's ``LastModified`` and the functions' clock agree (else every ``updated_at`` would be in the future)."""
+    s3, bucket = local_stack.client("s3"), local_stack.outputs["ArticlesBucketName"]
+    key = f"scratch/clock-{uuid.uuid4().hex[:8]}.txt"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"tick")
+    try:
+        stamped = s3.head_object(Bucket=bucket, Key=key)["LastModified"].timestamp()
+    finally:
+        s3.delete_object(Bucket=bucket, Key=key)
+    assert abs(stamped - time.time()) < 60

@@ -67,3 +67,36 @@ def test_a_transaction_that_goes_through_changes_what_it_names_only(table: Any) 
     with pytest.raises(ClientError, match="TransactionCanceled"):
         table.transact_write_items(TransactItems=writes("v <> :one"))
     assert everything(table)[("P", "1")] == "2"
+
+
+@pytest.fixture
+def sqs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws(), fast_moto_dynamodb():
+        yield boto3.client("sqs", region_name="us-east-1")
+
+
+def test_a_send_does_not_count_the_queue_and_keeps_moto_semantics(sqs: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto built every attribute of the queue (counting all its messages) for each message sent: O(N²) to fill a
+    queue. A send now counts nothing; FIFO content-based deduplication and the queue's counts are moto's."""
+    from moto.sqs.models import Queue
+
+    counted = []
+    original = Queue.approximate_number_of_messages
+    monkeypatch.setattr(
+        Queue, "approximate_number_of_messages", property(lambda q: counted.append(1) or original.fget(q))
+    )
+    standard = sqs.create_queue(QueueName="standard")["QueueUrl"]
+    fifo = sqs.create_queue(
+        QueueName="dedup.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    )["QueueUrl"]
+    for n in range(20):
+        sqs.send_message(QueueUrl=standard, MessageBody=f"m{n}")
+        sqs.send_message(QueueUrl=fifo, MessageBody="same body", MessageGroupId="g")
+    assert counted == []
+    attributes = sqs.get_queue_attributes(QueueUrl=standard, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "20" and counted
+    received = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in received] == ["same body"]  # deduplicated by content, as moto does

@@ -136,6 +136,23 @@ def test_a_version_refused_its_id_stays_the_keys_newest_through_a_later_broken_u
     assert world.report("k") is not None and world.report_type("k") == "json_invalid"
 
 
+def test_a_report_that_names_a_refused_version_without_a_marker_gets_one_at_the_next_rejection(world: World) -> None:
+    """Reports written before the refusal markers (``FeedStore.note_refusal``) name a refused version but no marker
+    says so: the next rejection of the key, which keeps the refused version in its report, marks the key."""
+    world.publish("owner", "Holds x", id="x")
+    claim = world.bucket.upload("incoming/k.json", article("Claims x", id="x"))
+    older = world.bucket.upload(
+        "incoming/k.json", article("Older", updated_at=iso(world.clock.now - timedelta(days=2)))
+    )
+    broken = world.bucket.upload("incoming/k.json", b"{broken")
+    world.handle(claim)
+    world.feed.table.delete(("SRC#incoming/k.json", "REFUSED"))  # as a report from before the markers
+    world.handle(broken)
+    assert world.feed.refusal_noted("incoming/k.json")
+    world.handle(older)
+    assert world.served("k") is None
+
+
 def _too_large_once_enriched(title: str, **fields: Any) -> bytes:
     """Under 1 MiB and valid by the upload contract, but over the stored size limit once enriched (``too_large``):
     a version only enrichment rejects."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import zlib
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pressroom.models import Article
+from pressroom.models import Article, Tag
 from pressroom.ports import index_names
 from pressroom.preparing import ARTICLE_ZDICT, ARTICLE_ZDICT_ADLER32, decode_article, encode_article
 
@@ -57,5 +58,32 @@ def test_the_dictionary_makes_a_news_article_smaller() -> None:
     assert len(encode_article(article)) < len(plain) - 100
 
 
-def test_index_names_list_the_feed_section_tags_and_authors() -> None:
+def test_a_document_naming_an_unknown_dictionary_is_refused_clearly() -> None:
+    compressor = zlib.compressobj(9, zdict=b"another dictionary")
+    doc = compressor.compress(_article().model_dump_json().encode()) + compressor.flush()
+    with pytest.raises(ValueError, match="names dictionary 0x"):
+        decode_article(doc)
+
+
+def test_index_names_are_the_stored_layout_of_an_articles_indexes() -> None:
+    """Items of published articles do not store their index names: these derive them, so they must never change."""
     assert index_names(_article()) == ("FEED", "SECTION#local-news", "TAG#portmere", "AUTHOR#ada-byron")
+    wire = _article().model_copy(
+        update={
+            "section": "Sport / Football",
+            "author": ["Zoë Lefèvre-Hart", "  ", "Seán Ó Raghallaigh"],
+            "tags": [
+                Tag(name="Kestrel Rovers", slug="kestrel-rovers", kind="organisation", score=0.9),
+                Tag(name="Crème brûlée", slug="creme-brulee", kind="topic", score=0.2),
+                Tag(name="Kestrel Rovers", slug="kestrel-rovers", kind="organisation", score=0.1),
+            ],
+        }
+    )
+    assert index_names(wire) == (
+        "FEED",
+        "SECTION#sport-football",
+        "TAG#kestrel-rovers",
+        "TAG#creme-brulee",
+        "AUTHOR#zoe-lefevre-hart",
+        "AUTHOR#sean-o-raghallaigh",
+    )

@@ -400,6 +400,8 @@ PORT_CALLS = [
     ("source", "clear_rejection"),
     ("store", "get_record"),
     ("store", "save"),
+    ("store", "note_refusal"),
+    ("store", "refusal_noted"),
 ]
 
 
