@@ -100,3 +100,22 @@ def test_a_send_does_not_count_the_queue_and_keeps_moto_semantics(sqs: Any, monk
     assert attributes["ApproximateNumberOfMessages"] == "20" and counted
     received = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]
     assert [m["Body"] for m in received] == ["same body"]  # deduplicated by content, as moto does
+
+
+def test_queue_counts_read_the_clock_once_and_count_as_moto_does(sqs: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.sqs import models
+
+    queue = sqs.create_queue(QueueName="counted", Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
+    for n in range(30):
+        sqs.send_message(QueueUrl=queue, MessageBody=f"m{n}", DelaySeconds=900 if n < 5 else 0)
+    sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)
+    reads = []
+    original = models.unix_time_millis
+    monkeypatch.setattr(models, "unix_time_millis", lambda *a: reads.append(1) or original(*a))
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert (
+        attributes["ApproximateNumberOfMessages"],
+        attributes["ApproximateNumberOfMessagesNotVisible"],
+        attributes["ApproximateNumberOfMessagesDelayed"],
+    ) == ("15", "10", "5")  # of 30: 10 in flight, 5 delayed, 15 to receive (moto's own counts)
+    assert len(reads) <= 10  # once per count, not twice per message
