@@ -99,22 +99,14 @@ def large_upload() -> tuple[str, bytes]:
     """A large article: about 2,000 words of the labelled set's prose, a 120-character title, a 300-character
     summary, three authors, a section, six editorial tags (twelve after extraction, the most an article keeps), five
     links and an image."""
-    from bench.ingest import LABELLED
+    from bench.ingest import prose_of_words
 
-    texts = [json.loads(p.read_text(encoding="utf-8"))["body"] for p in sorted(LABELLED.glob("*.json"))]
-    paragraphs = [para for text in texts for para in text.split("\n\n") if len(para.split()) > 20]
-    body, words = [], 0
-    for para in paragraphs:
-        body.append(para)
-        words += len(para.split())
-        if words >= 2_000:
-            break
     upload = {
         "title": "Portmere council and Brightwell Foods agree harbour redevelopment after a year of talks with unions"[
             :120
         ],
         "summary": ("The council and the company signed the plan on Thursday. " * 6)[:300].strip(),
-        "body": "\n\n".join(body),
+        "body": prose_of_words(2_000),
         "published_at": "2026-11-20T08:00:00Z",
         "author": ["Ada Byron", "Mara Quill", "Tom Reyes"],
         "section": "Local News",

@@ -27,19 +27,28 @@ def _sample_uploads() -> list[tuple[str, bytes]]:
     return [(f"incoming/{p.name}", p.read_bytes()) for p in files]
 
 
-def _article_of_words(words: int) -> bytes:
-    """A synthetic news article of about ``words`` words, built from the labelled set's prose."""
+def prose_of_words(words: int, bodies: list[str] | None = None) -> str:
+    """About ``words`` words of real-news prose: the first paragraphs of more than 20 words of ``bodies`` (default:
+    the labelled set's, in file order) until there are that many."""
     import json
 
-    texts = [json.loads(p.read_text(encoding="utf-8"))["body"] for p in sorted(LABELLED.glob("*.json"))]
-    paragraphs = [para for text in texts for para in text.split("\n\n") if len(para.split()) > 20]
+    if bodies is None:
+        bodies = [json.loads(p.read_text(encoding="utf-8"))["body"] for p in sorted(LABELLED.glob("*.json"))]
+    paragraphs = [para for text in bodies for para in text.split("\n\n") if len(para.split()) > 20]
     body, count = [], 0
     for para in paragraphs:
         body.append(para)
         count += len(para.split())
         if count >= words:
             break
-    data = {"title": "A six-hundred-word article", "body": "\n\n".join(body), "published_at": "2026-11-20"}
+    return "\n\n".join(body)
+
+
+def _article_of_words(words: int) -> bytes:
+    """A synthetic news article of about ``words`` words, built from the labelled set's prose."""
+    import json
+
+    data = {"title": "A six-hundred-word article", "body": prose_of_words(words), "published_at": "2026-11-20"}
     return json.dumps(data).encode()
 
 

@@ -140,14 +140,9 @@ def is_junk(name: str, lowercase_words: set[str]) -> bool:
 
 
 def _article_of_words(articles: list[dict[str, Any]], words: int) -> str:
-    paragraphs = [p for a in articles for p in a["body"].split("\n\n") if len(p.split()) > 20]
-    body, count = [], 0
-    for paragraph in paragraphs:
-        body.append(paragraph)
-        count += len(paragraph.split())
-        if count >= words:
-            break
-    return "\n\n".join(body)
+    from bench.ingest import prose_of_words
+
+    return prose_of_words(words, [a["body"] for a in articles])
 
 
 def _score_article(article: dict[str, Any], tags: list[Any], text: str, top: int) -> dict[str, Any]:

@@ -240,7 +240,8 @@ def _patched() -> Iterator[None]:
     sending, original_send, original_attributes = _Sending(), SQSBackend.send_message, Queue.__dict__["attributes"]
     SQSBackend.send_message = sending.send(original_send)  # type: ignore[method-assign]
     Queue.attributes = sending.attributes(original_attributes)  # type: ignore[method-assign,assignment]
-    counts, original_counts = _queue_counts(), {name: Queue.__dict__[name] for name in _queue_counts()}
+    counts = _queue_counts()
+    original_counts = {name: Queue.__dict__[name] for name in counts}
     for name, count in counts.items():
         setattr(Queue, name, count)
     try:
