@@ -5,11 +5,11 @@ moto snapshots every table with ``copy.deepcopy`` before each TransactWriteItems
 item of the table for each Query, so each call costs O(table size): a 2,000-upload burst would take an hour. Here
 the snapshot copies only what the transaction can change -- the item maps of the partitions it names and the items
 it names (their attribute maps); the rest is shared, as the transaction cannot touch it -- and a Query looks at its
-own partition only, which is what DynamoDB does. moto's SQS counted every message of a queue for each message sent
-to it or delivered from it (``_Sending``, ``_retention_check``) and read the clock twice per message to count them
-(``_queue_counts``), and its S3 deep-copied every version of the bucket
-for each ListObjectVersions (``_list_object_versions_of_prefix``). Semantics are unchanged: conditions, rollback
-and results are moto's.
+own partition only, which is what DynamoDB does, and of it only the window of keys it can return (``_window``).
+moto's SQS counted every message of a queue for each message sent to it or delivered from it (``_Sending``,
+``_retention_check``) and read the clock twice per message to count them (``_queue_counts``), and its S3
+deep-copied every version of the bucket for each ListObjectVersions (``_list_object_versions_of_prefix``).
+Semantics are unchanged: conditions, rollback and results are moto's.
 
 The patches swap state on moto's objects for the length of one call, so they hold only while moto runs one call
 at a time: in-process (``mock_aws``) from one thread, or behind ``moto_server.one_request_at_a_time``.
@@ -85,6 +85,49 @@ def _copy_item(item: Item) -> Item:
     clone.attrs = LimitedSizeDict()
     dict.update(clone.attrs, item.attrs)
     return clone
+
+
+def _window(table: Any, partition: dict[DynamoType, Item], query: dict[str, Any]) -> dict[DynamoType, Item]:
+    """The items of ``partition`` that moto's Query of it reads: walking the keys in the query's order from its
+    ``ExclusiveStartKey``, those that meet the key condition up to the ``Limit``, and the item after them (moto's sign
+    of a next page); the whole partition for a query this does not read (a QueryFilter, a key that is not a string).
+
+    moto sorts the partition with Python-level comparisons for each Query (84 ms for 10,000 items: each Query of the
+    feed's or a big tag's partition); here the keys are sorted as strings (2 ms), and moto sorts the window. A key
+    condition is one run of the key order, so the walk stops at the first key past it (moto would also weigh the
+    items beyond against its 1 MB page, which no window of ``Limit`` items of this table comes near)."""
+    from moto.dynamodb.comparisons import get_comparison_func
+
+    comparison, bounds, limit = query.get("range_comparison"), query.get("range_objs") or [], query.get("limit")
+    start = query.get("exclusive_start_key")
+    conditions = query.get("range_key_conditions") or []
+    meets = get_comparison_func(comparison) if comparison else (lambda value: True)
+    start_value = (start or {}).get(table.range_key_attr, {}).get("S")
+    if (
+        table.range_key_type != "S"
+        or query.get("filter_kwargs")
+        or meets is None
+        or any(bound.type != "S" for bound in bounds)
+        or any(name != table.range_key_attr for name, *_ in conditions)
+        or (start is not None and start_value is None)
+    ):
+        return partition
+    forward = query.get("scan_index_forward") is not False
+    wanted = [bound.value for bound in bounds]
+    window: dict[DynamoType, Item] = {}
+    found = 0
+    for key in sorted(partition, key=lambda k: k.value, reverse=not forward):
+        if start_value is not None and (key.value <= start_value if forward else key.value >= start_value):
+            continue
+        if found == limit:
+            window[key] = partition[key]
+            break
+        if meets(key.value, *wanted):
+            window[key] = partition[key]
+            found += 1
+        elif found:
+            break  # past the key condition's run of keys: no key further on meets it
+    return window
 
 
 def _list_object_versions_of_prefix(original: Any) -> Any:
@@ -212,7 +255,7 @@ def _patched() -> Iterator[None]:
         everything = self.items
         own: defaultdict[Any, Any] = defaultdict(dict)
         if hash_key in everything:
-            own[hash_key] = everything[hash_key]
+            own[hash_key] = _window(self, everything[hash_key], arguments)
         self.items = own
         try:
             return original_query(*args, **kwargs)

@@ -10,7 +10,10 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
+from moto.dynamodb.models.dynamo_type import DynamoType
 
 from pressroom_stack.moto_speedups import fast_moto_dynamodb
 
@@ -121,3 +124,96 @@ def test_queue_counts_read_the_clock_once_and_count_as_moto_does(sqs: Any, monke
         attributes["ApproximateNumberOfMessagesDelayed"],
     ) == ("15", "10", "5")  # of 30: 10 in flight, 5 delayed, 15 to receive (moto's own counts)
     assert len(reads) <= 10  # once per count, not twice per message
+
+
+CONDITIONS = ("", " AND sk < :a", " AND sk <= :a", " AND sk > :a", " AND sk >= :a", " AND sk = :a",
+              " AND sk BETWEEN :a AND :b", " AND begins_with(sk, :a)")  # fmt: skip
+sort_keys = st.text(alphabet="abc~", min_size=1, max_size=3)
+
+
+@pytest.fixture
+def moto_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A table on moto as it is: each query runs once as moto does it and once with the speed-ups."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield client
+
+
+partitions = iter(range(1_000_000))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    keys=st.lists(sort_keys, unique=True, max_size=25),
+    condition=st.sampled_from(CONDITIONS),
+    bounds=st.tuples(sort_keys, sort_keys).map(sorted),
+    limit=st.none() | st.integers(1, 6),
+    forward=st.booleans(),
+    start=st.none() | sort_keys,
+    filtered=st.booleans(),
+)
+def test_a_query_returns_what_moto_returns(
+    moto_table: Any,
+    keys: list[str],
+    condition: str,
+    bounds: list[str],
+    limit: int | None,
+    forward: bool,
+    start: str | None,
+    filtered: bool,
+) -> None:
+    """The Query speed-up hands moto only the window of keys the query can return; every answer stays moto's:
+    items, counts and the next page's key, in either direction, from any start key, with or without a filter."""
+    pk = f"P{next(partitions)}"
+    for n, sk in enumerate(keys):
+        moto_table.put_item(TableName="t", Item={"pk": {"S": pk}, "sk": {"S": sk}, "v": {"N": str(n % 3)}})
+    request: dict[str, Any] = {"TableName": "t", "KeyConditionExpression": "pk = :p" + condition}
+    if filtered:
+        request["FilterExpression"] = "v <> :one"
+    values = {":p": {"S": pk}, ":a": {"S": bounds[0]}, ":b": {"S": bounds[1]}, ":one": {"N": "1"}}
+    used = f"{request['KeyConditionExpression']} {request.get('FilterExpression', '')}"
+    request["ExpressionAttributeValues"] = {name: value for name, value in values.items() if name in used}
+    request["ScanIndexForward"] = forward
+    if limit:
+        request["Limit"] = limit
+    if start is not None:
+        request["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": start}}
+
+    def answer() -> dict[str, Any]:
+        response = moto_table.query(**request)
+        response.pop("ResponseMetadata")
+        return response
+
+    as_moto = answer()
+    with fast_moto_dynamodb():
+        assert answer() == as_moto
+
+
+def test_a_query_sorts_its_window_not_its_partition(moto_table: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto compared the keys of the whole partition (Python-level comparisons) for each Query: 84 ms for the
+    10,000 entries of the feed's partition. It now compares those of the window the query can return."""
+    for n in range(500):
+        moto_table.put_item(TableName="t", Item={"pk": {"S": "FEED"}, "sk": {"S": f"2026-{n:04}"}})
+    compared = []
+    original = DynamoType.__lt__
+    monkeypatch.setattr(DynamoType, "__lt__", lambda a, b: compared.append(1) or original(a, b))
+    with fast_moto_dynamodb():
+        page = moto_table.query(
+            TableName="t",
+            KeyConditionExpression="pk = :p AND sk < :now",
+            ExpressionAttributeValues={":p": {"S": "FEED"}, ":now": {"S": "2026-0300"}},
+            ScanIndexForward=False,
+            Limit=10,
+        )
+    assert [i["sk"]["S"] for i in page["Items"]] == [f"2026-{n:04}" for n in range(299, 289, -1)]
+    assert page["LastEvaluatedKey"]["sk"]["S"] == "2026-0290"
+    assert len(compared) < 100  # the whole partition: thousands
