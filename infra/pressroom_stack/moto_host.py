@@ -121,11 +121,11 @@ class MotoHost:
 def moto_patched() -> Iterator[None]:
     """What the host installs beside moto's backends while it serves."""
     from pressroom_stack.moto_gaps import install_moto_extensions
-    from pressroom_stack.moto_server import one_request_at_a_time, routing_cached
+    from pressroom_stack.moto_server import models_untracked, one_request_at_a_time, routing_cached
     from pressroom_stack.moto_speedups import fast_moto_dynamodb
 
     install_moto_extensions()
-    with one_request_at_a_time(), fast_moto_dynamodb(), routing_cached():
+    with one_request_at_a_time(), fast_moto_dynamodb(), routing_cached(), models_untracked():
         yield
 
 

@@ -5,6 +5,7 @@ while an SQS long poll waits without holding up anyone."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import uuid
@@ -88,6 +89,34 @@ def test_backend_work_runs_one_request_at_a_time(patched_moto: str, get_item_ove
 
     in_threads(*[read] * 4)
     assert get_item_overlap.peak == 1
+
+
+def test_the_server_keeps_no_copy_of_what_it_answered(patched_moto: str) -> None:
+    """moto kept every model object it made, for good: each Query's copies of the items it returned grew the local
+    stack's moto by 0.7 MB an article (10.8 GB in a 10,000-article reindex). It keeps what it stores, no more."""
+    from moto.dynamodb.models.dynamo_type import Item
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, Item) for o in gc.get_objects())
+
+    dynamodb = local_session("us-east-1").client("dynamodb", endpoint_url=patched_moto)
+    table = f"t-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    before = alive()
+    for n in range(10):
+        dynamodb.put_item(TableName=table, Item={"pk": {"S": "P"}, "sk": {"S": f"{n:02}"}})
+    for _ in range(30):
+        page = dynamodb.query(
+            TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "P"}}
+        )
+        assert page["Count"] == 10
+    assert alive() - before <= 12  # the 10 stored (30 answers of 10 copies each kept: 300 more)
 
 
 def test_a_long_poll_does_not_hold_up_other_requests(local_stack: LocalStack) -> None:
