@@ -101,6 +101,18 @@ def test_articles_bucket_is_encrypted_and_versioned() -> None:
     assert bucket["OwnershipControls"]["Rules"][0]["ObjectOwnership"] == "BucketOwnerEnforced"
 
 
+def test_articles_bucket_forgets_old_versions_and_the_delete_markers_they_leave() -> None:
+    """Every rejection report is deleted once its key is fixed, and every deleted upload leaves a delete marker on
+    the versioned bucket: old versions expire after 90 days, then the markers left alone with no version behind
+    them go too, so neither accumulates for good."""
+    rules = {r["Id"]: r for r in props("ArticlesBucket")["LifecycleConfiguration"]["Rules"]}
+    assert all(rule["Status"] == "Enabled" for rule in rules.values())
+    versions = rules["expire-noncurrent-versions"]
+    assert versions["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
+    assert versions["ExpiredObjectDeleteMarker"] is True
+    assert rules["abort-incomplete-multipart-uploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+
+
 def test_articles_bucket_policy_denies_requests_without_tls() -> None:
     policy = props("ArticlesBucketPolicy")
     assert policy["Bucket"] == {"Ref": "ArticlesBucket"}
