@@ -18,6 +18,7 @@ client of the process (``bench.aws_calls.CallCounter``), by who makes them: ``cl
 (the SQS poller, as Lambda's event source mapping calls SQS) and ``IngestFunction``; DynamoDB units come from the
 size of each item written or read (``bench.aws_calls``: moto's ``ConsumedCapacity`` is a constant, not a size).
 The local CloudWatch's ``PutMetricData`` (the stand-in for CloudWatch Logs' embedded metric format) is left out.
+The moto host's peak resident memory (``VmHWM``) is read at the end; a progress line goes to stderr every 30 s.
 Lambda duration is the time inside the handler in-process, with five concurrent invocations sharing one
 interpreter (and its GIL) and moto in another process on the same two cores: an upper bound of what Lambda would
 bill.
@@ -33,7 +34,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -99,6 +100,8 @@ class Figures:
     transaction costs grow with the partitions it sorts and copies; DynamoDB's do not)."""
     full: Run
     stale: Run
+    moto_peak_mb: float | None = None
+    """The moto host's peak resident memory over the whole run (``VmHWM``; None where ``/proc`` has none)."""
 
 
 class CallsByOrigin:
@@ -183,6 +186,53 @@ class _Batches:
         """(end time, ``BatchOutcome``) of the batches that ended since ``moment``."""
         with self._lock:
             return [b for b in self.ended if b[0] >= moment]
+
+
+class _Progress:
+    """A line on stderr every ``every`` seconds while the child runs (the parent passes it on): the phase, its
+    seconds, the ingest queue's backlog and the records handled so far."""
+
+    def __init__(self, stack: Any, batches: _Batches, every: float = 30.0) -> None:
+        self.stack, self.batches, self.every = stack, batches, every
+        self.phase, self.started = "start", time.perf_counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-progress", daemon=True)
+
+    def enter(self, phase: str) -> None:
+        self.phase, self.started = phase, time.perf_counter()
+        print(f"progress: {phase}", file=sys.stderr, flush=True)
+
+    def __enter__(self) -> _Progress:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        from pressroom_stack.reindex import backlog
+
+        sqs = self.stack.client("sqs")
+        while not self._stop.wait(self.every):
+            with contextlib.suppress(Exception):  # a look at the queue that fails is skipped, never the run
+                waiting = backlog(sqs, self.stack.outputs["IngestQueueUrl"])
+                handled = sum(b.received for _, b in self.batches.since(self.started))
+                print(
+                    f"progress: {self.phase} {time.perf_counter() - self.started:,.0f} s, {handled:,} records "
+                    f"handled, {waiting:,} on the queue",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+
+def _peak_mb(pid: int | None) -> float | None:
+    """A process's peak resident memory in MB (``VmHWM`` in ``/proc``), None where there is none."""
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return None
 
 
 def _drained(stack: Any) -> bool:
@@ -321,14 +371,18 @@ def _child(count: int) -> Figures:
 
     batches = _Batches()
     stack = LocalStack(aws_port=free_port(), api_port=free_port(), publish_samples=False, on_batch=batches)
-    with CallsByOrigin().installed() as counter, stack:
+    with CallsByOrigin().installed() as counter, stack, _Progress(stack, batches) as progress:
         uploads = articles(count)
         words = sum(len(json.loads(data)["body"].split()) for _, data in uploads) / count
+        progress.enter(f"load of {count:,} articles")
         loading = time.perf_counter()
         load_seconds, outcomes, before = _load(stack, uploads)
         loaded = [b for _, b in batches.since(loading)]
+        progress.enter("pressroom reindex")
         full, after = _run_cli(stack, [], count, counter, batches, before)
+        progress.enter("pressroom reindex --only-stale")
         stale, _ = _run_cli(stack, ["--only-stale"], count, counter, batches, after)
+        peak = _peak_mb(stack.moto_pid)
     return Figures(
         articles=count,
         words_per_article=round(words, 1),
@@ -341,22 +395,29 @@ def _child(count: int) -> Figures:
         ),
         full=full,
         stale=stale,
+        moto_peak_mb=peak,
     )
 
 
 def measure(count: int = BENCH_ARTICLES) -> Figures:
     """The figures of a fresh interpreter's run with ``count`` articles."""
-    process = subprocess.run(
+    with subprocess.Popen(  # noqa: S603 - this module, with this interpreter
         [sys.executable, "-m", "bench.reindex", "--child", str(count)],
         cwd=ROOT,
-        capture_output=True,
+        stdout=subprocess.DEVNULL,  # the in-process functions' logs
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=6 * 3600,
-        check=False,
-    )
+    ) as process:
+        assert process.stderr is not None  # nosec B101 - narrows a type: stderr is a pipe
+        tail: deque[str] = deque(maxlen=100)
+        for line in process.stderr:
+            if line.startswith("progress: "):
+                print(f"  {line.removeprefix('progress: ').rstrip()}", file=sys.stderr, flush=True)
+            else:
+                tail.append(line)
     if process.returncode:
-        raise RuntimeError(f"bench.reindex --child {count} failed:\n{process.stderr[-4000:]}")
-    raw = json.loads(process.stderr.strip().splitlines()[-1])
+        raise RuntimeError(f"bench.reindex --child {count} failed:\n{''.join(tail)[-4000:]}")
+    raw = json.loads(tail[-1])
     raw["load_ms_per_article"] = tuple(raw["load_ms_per_article"])
     return Figures(**{**raw, "full": Run(**raw["full"]), "stale": Run(**raw["stale"])})
 
@@ -375,7 +436,8 @@ def lines(f: Figures) -> list[str]:
         f"{f.articles:,} articles ({f.words_per_article:.0f} words on average) uploaded at once and drained through "
         f"the stack: {f.load_seconds:,.0f} s, {f.load_per_s:.1f} articles/s ({outcomes}); handler time per upload "
         f"{f.load_ms_per_article[0]:.0f} ms in the first tenth of the invocations, {f.load_ms_per_article[1]:.0f} ms "
-        "in the last",
+        "in the last"
+        + (f"; the moto host's peak memory over the whole run {f.moto_peak_mb:,.0f} MB" if f.moto_peak_mb else ""),
     ]
     for run in (f.full, f.stale):
         partitions = ", ".join(f"{name} {units:g}" for name, units in run.write_units_by_partition.items())

@@ -133,6 +133,11 @@ class LocalStack:
         return f"http://{self._moto.host}:{self._moto.port}"
 
     @property
+    def moto_pid(self) -> int | None:
+        """The moto host's process id (None: not started)."""
+        return None if self._moto is None else self._moto.pid
+
+    @property
     def api_url(self) -> str:
         if self._api is None:
             raise LocalStackError("the local stack is not started")

@@ -68,6 +68,10 @@ class MotoHost:
             self.stop()
             raise
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
     def apply_gaps(self, transformed: dict[str, Any], stack_name: str, **options: Any) -> list[Gap]:
         """``moto_gaps.apply_gaps`` in the host (it reads moto's resource map)."""
         with self._lock:
