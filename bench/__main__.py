@@ -6,9 +6,9 @@ Sections, in order: cold_start, ingest, tags, linearity, scale, naive, cost, sta
 as it goes; the file records, for every section, the machine, the date and the command that reproduces it.
 ``--quick`` uses smaller sizes and fewer repeats (a fast check, not figures to quote). ``--only`` runs the sections
 named and keeps the others from the file it rewrites, as they were (its header names them with their dates).
-DynamoDB runs on moto with ``tests.moto_speedups.fast_moto_dynamodb`` (a Query looks at its own partition and
-sorts only the keys it can return, transaction snapshots are cheap), which keeps moto's own cost from swamping the
-code's; semantics are moto's.
+DynamoDB runs on moto with ``tests.moto_speedups.fast_moto_dynamodb`` (a Query looks at its own partition and has
+moto sort only the keys it can return, transaction snapshots are cheap), which keeps moto's own cost from swamping
+the code's; semantics are moto's.
 """
 
 from __future__ import annotations
@@ -482,8 +482,8 @@ def render(sections: list[Section | Carried], m: dict[str, str], started: str, s
         )
     out[-1] += (
         " DynamoDB is moto's, with `tests.moto_speedups.fast_moto_dynamodb()` (a Query looks at its own partition "
-        "only, as DynamoDB's does, and sorts only the keys it can return; transaction snapshots are cheap; semantics "
-        "unchanged), which makes 100,000 articles feasible."
+        "only, as DynamoDB's does, and has moto sort only the keys it can return; transaction snapshots are cheap; "
+        "semantics unchanged), which makes 100,000 articles feasible."
     )
     out += ["", "## Summary", "", "| figure | value | section |", "|---|---|---|"]
     for s in sections:

@@ -18,7 +18,8 @@ client of the process (``bench.aws_calls.CallCounter``), by who makes them: ``cl
 (the SQS poller, as Lambda's event source mapping calls SQS) and ``IngestFunction``; DynamoDB units come from the
 size of each item written or read (``bench.aws_calls``: moto's ``ConsumedCapacity`` is a constant, not a size).
 The local CloudWatch's ``PutMetricData`` (the stand-in for CloudWatch Logs' embedded metric format) is left out.
-The moto host's peak resident memory (``VmHWM``) is read at the end; a progress line goes to stderr every 30 s.
+The moto host's peak resident memory (``VmHWM``) is read at the end. While it runs, the bench prints a progress
+line every 30 s (phase, records handled, queue backlog) to stderr; the functions' logs are not kept.
 Lambda duration is the time inside the handler in-process, with five concurrent invocations sharing one
 interpreter (and its GIL) and moto in another process on the same two cores: an upper bound of what Lambda would
 bill.
@@ -51,6 +52,10 @@ QUICK_ARTICLES = 200
 UPLOAD_THREADS = 8
 CLI, EVENT_SOURCE, FUNCTION = "cli", "event source", "IngestFunction"
 POLLER_THREAD = "poller-"
+PROGRESS_THREAD = "bench-progress"
+FIGURES = "figures: "
+"""How the child's last line on stderr starts: the figures, as JSON."""
+CHILD_TIMEOUT_S = 6 * 3600
 LOCAL_ONLY = ("cloudwatch.PutMetricData",)
 
 
@@ -131,8 +136,12 @@ class CallsByOrigin:
             taken, self.counters = self.counters, {}
         return taken
 
-    def _counter(self, model: Any) -> CallCounter:
-        if not threading.current_thread().name.startswith(POLLER_THREAD):
+    def _counter(self, model: Any) -> CallCounter | None:
+        """The counter of the calling thread's origin; None for the bench's own looks at the queue."""
+        thread = threading.current_thread().name
+        if thread == PROGRESS_THREAD:
+            return None
+        if not thread.startswith(POLLER_THREAD):
             origin = CLI
         else:
             origin = EVENT_SOURCE if model.service_model.service_name == "sqs" else FUNCTION
@@ -140,11 +149,13 @@ class CallsByOrigin:
 
     def _on_params(self, params: dict[str, Any], model: Any, **kwargs: Any) -> None:
         with self._lock:
-            self._counter(model).on_params(params=params, model=model, **kwargs)
+            if (counter := self._counter(model)) is not None:
+                counter.on_params(params=params, model=model, **kwargs)
 
     def _on_response(self, model: Any, **kwargs: Any) -> None:
         with self._lock:
-            self._counter(model).on_response(model=model, **kwargs)
+            if (counter := self._counter(model)) is not None:
+                counter.on_response(model=model, **kwargs)
 
 
 def article_id(n: int) -> str:
@@ -194,13 +205,14 @@ class _Progress:
 
     def __init__(self, stack: Any, batches: _Batches, every: float = 30.0) -> None:
         self.stack, self.batches, self.every = stack, batches, every
+        self.out = sys.stderr  # taken now: the CLI's runs redirect sys.stderr, for every thread
         self.phase, self.started = "start", time.perf_counter()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="bench-progress", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=PROGRESS_THREAD, daemon=True)
 
     def enter(self, phase: str) -> None:
         self.phase, self.started = phase, time.perf_counter()
-        print(f"progress: {phase}", file=sys.stderr, flush=True)
+        print(f"progress: {phase}", file=self.out, flush=True)
 
     def __enter__(self) -> _Progress:
         self._thread.start()
@@ -221,7 +233,7 @@ class _Progress:
                 print(
                     f"progress: {self.phase} {time.perf_counter() - self.started:,.0f} s, {handled:,} records "
                     f"handled, {waiting:,} on the queue",
-                    file=sys.stderr,
+                    file=self.out,
                     flush=True,
                 )
 
@@ -409,15 +421,25 @@ def measure(count: int = BENCH_ARTICLES) -> Figures:
         text=True,
     ) as process:
         assert process.stderr is not None  # nosec B101 - narrows a type: stderr is a pipe
+        overdue = threading.Timer(CHILD_TIMEOUT_S, process.kill)
+        overdue.start()
         tail: deque[str] = deque(maxlen=100)
-        for line in process.stderr:
-            if line.startswith("progress: "):
-                print(f"  {line.removeprefix('progress: ').rstrip()}", file=sys.stderr, flush=True)
-            else:
-                tail.append(line)
-    if process.returncode:
-        raise RuntimeError(f"bench.reindex --child {count} failed:\n{''.join(tail)[-4000:]}")
-    raw = json.loads(tail[-1])
+        figures = None
+        try:
+            for line in process.stderr:
+                if line.startswith("progress: "):
+                    print(f"  {line.removeprefix('progress: ').rstrip()}", file=sys.stderr, flush=True)
+                elif line.startswith(FIGURES):
+                    figures = line.removeprefix(FIGURES)
+                else:
+                    tail.append(line)
+        finally:
+            overdue.cancel()
+    if process.returncode or figures is None:
+        raise RuntimeError(
+            f"bench.reindex --child {count} failed (exit {process.returncode}):\n{''.join(tail)[-4000:]}"
+        )
+    raw = json.loads(figures)
     raw["load_ms_per_article"] = tuple(raw["load_ms_per_article"])
     return Figures(**{**raw, "full": Run(**raw["full"]), "stale": Run(**raw["stale"])})
 
@@ -491,7 +513,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         # the figures go last on stderr: the in-process functions log to stdout
-        print(json.dumps(asdict(_child(args.child))), file=sys.stderr)
+        print(FIGURES + json.dumps(asdict(_child(args.child))), file=sys.stderr, flush=True)
         return
     figures = measure(args.articles)
     for line in lines(figures):

@@ -9,7 +9,8 @@ own partition only, which is what DynamoDB does, and of it only the window of ke
 moto's SQS counted every message of a queue for each message sent to it or delivered from it (``_Sending``,
 ``_retention_check``) and read the clock twice per message to count them (``_queue_counts``), and its S3
 deep-copied every version of the bucket for each ListObjectVersions (``_list_object_versions_of_prefix``).
-Semantics are unchanged: conditions, rollback and results are moto's.
+Semantics are unchanged: conditions, rollback and results are moto's (one difference at moto's 1 MB page:
+``_window``).
 
 The patches swap state on moto's objects for the length of one call, so they hold only while moto runs one call
 at a time: in-process (``mock_aws``) from one thread, or behind ``moto_server.one_request_at_a_time``.
@@ -87,31 +88,47 @@ def _copy_item(item: Item) -> Item:
     return clone
 
 
+_RUNS = {None, "=", "<", "<=", ">", ">=", "BETWEEN", "BEGINS_WITH"}
+"""The key conditions that select one run of the key order (moto also passes ``NE``, ``IN`` and the like on, from
+the legacy ``KeyConditions``: those queries get the whole partition)."""
+
+
+def _same_partition(table: Any, start: dict[str, Any], hash_key: DynamoType) -> bool:
+    """Whether the ``ExclusiveStartKey`` names the queried partition (moto orders by it first)."""
+    try:
+        return DynamoType(start[table.hash_key_attr]) == hash_key
+    except (KeyError, TypeError, AttributeError):
+        return False
+
+
 def _window(table: Any, partition: dict[DynamoType, Item], query: dict[str, Any]) -> dict[DynamoType, Item]:
     """The items of ``partition`` that moto's Query of it reads: walking the keys in the query's order from its
     ``ExclusiveStartKey``, those that meet the key condition up to the ``Limit``, and the item after them (moto's sign
     of a next page); the whole partition for a query this does not read (a QueryFilter, a key that is not a string).
 
     moto sorts the partition with Python-level comparisons for each Query (84 ms for 10,000 items: each Query of the
-    feed's or a big tag's partition); here the keys are sorted as strings (2 ms), and moto sorts the window. A key
-    condition is one run of the key order, so the walk stops at the first key past it (moto would also weigh the
-    items beyond against its 1 MB page, which no window of ``Limit`` items of this table comes near)."""
+    feed's or a big tag's partition); here the keys are sorted as strings (2 ms: code-point order, moto's and
+    DynamoDB's UTF-8 byte order alike), and moto sorts the window. Each key condition this reads selects one run of
+    the key order, so the walk stops at the first key past it. One difference, in the 1 MB page only: moto also
+    weighs the item after the run against the page, so a run that ends within 1 MB of data next to a large item
+    can come with a ``LastEvaluatedKey`` from moto and without one here (DynamoDB's answer; no window of this
+    project's ``Limit`` comes near 1 MB)."""
     from moto.dynamodb.comparisons import get_comparison_func
 
     comparison, bounds, limit = query.get("range_comparison"), query.get("range_objs") or [], query.get("limit")
     start = query.get("exclusive_start_key")
     conditions = query.get("range_key_conditions") or []
-    meets = get_comparison_func(comparison) if comparison else (lambda value: True)
     start_value = (start or {}).get(table.range_key_attr, {}).get("S")
     if (
         table.range_key_type != "S"
         or query.get("filter_kwargs")
-        or meets is None
+        or comparison not in _RUNS
         or any(bound.type != "S" for bound in bounds)
         or any(name != table.range_key_attr for name, *_ in conditions)
-        or (start is not None and start_value is None)
+        or (start is not None and (start_value is None or not _same_partition(table, start, query["hash_key"])))
     ):
         return partition
+    meets = get_comparison_func(comparison) if comparison else (lambda value: True)
     forward = query.get("scan_index_forward") is not False
     wanted = [bound.value for bound in bounds]
     window: dict[DynamoType, Item] = {}

@@ -117,6 +117,9 @@ def test_the_server_keeps_no_copy_of_what_it_answered(patched_moto: str) -> None
         )
         assert page["Count"] == 10
     assert alive() - before <= 12  # the 10 stored (30 answers of 10 copies each kept: 300 more)
+    from moto.meteringmarketplace.models import UsageRecord
+
+    assert UsageRecord.__new__(UsageRecord) == {}  # a model that is also a dict is still made as one
 
 
 def test_a_long_poll_does_not_hold_up_other_requests(local_stack: LocalStack) -> None:
