@@ -26,7 +26,9 @@ MESSAGES_PER_CALL = 10
 # Measured on AWS-like sizes by `make bench` (bench/ingest.py): one re-enrichment of a short article, in the function.
 SECONDS_PER_ARTICLE = 0.15
 WRITE_UNITS_PER_ARTICLE = 20.0  # single-item writes, at most bench.cost.MAX_WRITE_UNITS (README, "The feed table")
-READ_UNITS_PER_ARTICLE = 12.0  # record, slug probes, headline and tag-index Queries
+# Measured at 10,000 articles (bench/RESULTS.md, "Reindex on the local stack"): record, slug probes, headline Query
+# and the related links' Queries of up to 50 entries of each tag, whose partitions are full at that size.
+READ_UNITS_PER_ARTICLE = 57.0
 
 
 @dataclass(frozen=True)
