@@ -74,8 +74,9 @@ def patched_moto() -> Iterator[str]:
             server.stop()
 
 
-def test_backend_work_runs_one_request_at_a_time(patched_moto: str, get_item_overlap: Overlap) -> None:
-    dynamodb = local_session("us-east-1").client("dynamodb", endpoint_url=patched_moto)
+def new_table(endpoint_url: str) -> tuple[Any, str]:
+    """A DynamoDB client of the server at ``endpoint_url`` and a new table of its own (``pk``, ``sk``)."""
+    dynamodb = local_session("us-east-1").client("dynamodb", endpoint_url=endpoint_url)
     table = f"t-{uuid.uuid4().hex[:8]}"
     dynamodb.create_table(
         TableName=table,
@@ -83,6 +84,11 @@ def test_backend_work_runs_one_request_at_a_time(patched_moto: str, get_item_ove
         AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
         BillingMode="PAY_PER_REQUEST",
     )
+    return dynamodb, table
+
+
+def test_backend_work_runs_one_request_at_a_time(patched_moto: str, get_item_overlap: Overlap) -> None:
+    dynamodb, table = new_table(patched_moto)
 
     def read() -> None:
         dynamodb.get_item(TableName=table, Key={"pk": {"S": f"missing-{uuid.uuid4()}"}, "sk": {"S": "x"}})
@@ -100,14 +106,7 @@ def test_the_server_keeps_no_copy_of_what_it_answered(patched_moto: str) -> None
         gc.collect()
         return sum(isinstance(o, Item) for o in gc.get_objects())
 
-    dynamodb = local_session("us-east-1").client("dynamodb", endpoint_url=patched_moto)
-    table = f"t-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    dynamodb, table = new_table(patched_moto)
     before = alive()
     for n in range(10):
         dynamodb.put_item(TableName=table, Item={"pk": {"S": "P"}, "sk": {"S": f"{n:02}"}})

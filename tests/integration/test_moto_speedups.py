@@ -21,16 +21,23 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def fast_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def moto_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in-process, as it is."""
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws(), fast_moto_dynamodb():
+    with mock_aws():
         yield
 
 
 @pytest.fixture
-def table(fast_moto: None) -> Any:
+def fast_moto(moto_only: None) -> Iterator[None]:
+    with fast_moto_dynamodb():
+        yield
+
+
+def new_table() -> Any:
+    """A DynamoDB client and its table ``t`` (``pk``, ``sk``)."""
     client = boto3.client("dynamodb", region_name="us-east-1")
     client.create_table(
         TableName="t",
@@ -38,6 +45,12 @@ def table(fast_moto: None) -> Any:
         AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
         BillingMode="PAY_PER_REQUEST",
     )
+    return client
+
+
+@pytest.fixture
+def table(fast_moto: None) -> Any:
+    client = new_table()
     for pk, sk in (("P", "1"), ("P", "2"), ("Q", "1")):
         client.put_item(TableName="t", Item={"pk": {"S": pk}, "sk": {"S": sk}, "v": {"N": "1"}})
     return client
@@ -134,20 +147,9 @@ sort_keys = st.text(alphabet="ab~\x1fé\uffff😀", min_size=1, max_size=3)
 
 
 @pytest.fixture
-def moto_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def moto_table(moto_only: None) -> Any:
     """A table on moto as it is: each query runs once as moto does it and once with the speed-ups."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield client
+    return new_table()
 
 
 partitions = iter(range(1_000_000))
