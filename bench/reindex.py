@@ -223,12 +223,10 @@ class _Progress:
         self._thread.join(5)
 
     def _run(self) -> None:
-        from pressroom_stack.reindex import backlog
-
         sqs = self.stack.client("sqs")
         while not self._stop.wait(self.every):
             with contextlib.suppress(Exception):  # a look at the queue that fails is skipped, never the run
-                waiting = backlog(sqs, self.stack.outputs["IngestQueueUrl"])
+                waiting = _backlog(self.stack, sqs)
                 handled = sum(b.received for _, b in self.batches.since(self.started))
                 print(
                     f"progress: {self.phase} {time.perf_counter() - self.started:,.0f} s, {handled:,} records "
@@ -247,10 +245,15 @@ def _peak_mb(pid: int | None) -> float | None:
     return None
 
 
-def _drained(stack: Any) -> bool:
+def _backlog(stack: Any, sqs: Any = None) -> int:
+    """Messages waiting or in flight on the stack's ingest queue (``sqs``: a client of the caller's thread)."""
     from pressroom_stack.reindex import backlog
 
-    return backlog(stack.client("sqs"), stack.outputs["IngestQueueUrl"]) == 0
+    return backlog(sqs or stack.client("sqs"), stack.outputs["IngestQueueUrl"])
+
+
+def _drained(stack: Any) -> bool:
+    return _backlog(stack) == 0
 
 
 def _dead_letters(stack: Any) -> int:

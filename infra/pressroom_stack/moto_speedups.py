@@ -104,7 +104,8 @@ def _same_partition(table: Any, start: dict[str, Any], hash_key: DynamoType) -> 
 def _window(table: Any, partition: dict[DynamoType, Item], query: dict[str, Any]) -> dict[DynamoType, Item]:
     """The items of ``partition`` that moto's Query of it reads: walking the keys in the query's order from its
     ``ExclusiveStartKey``, those that meet the key condition up to the ``Limit``, and the item after them (moto's sign
-    of a next page); the whole partition for a query this does not read (a QueryFilter, a key that is not a string).
+    of a next page); the whole partition for a query this does not read (a QueryFilter, a key that is not a string,
+    a condition that selects no single run of keys, a start key of another partition).
 
     moto sorts the partition with Python-level comparisons for each Query (84 ms for 10,000 items: each Query of the
     feed's or a big tag's partition); here the keys are sorted as strings (2 ms: code-point order, moto's and

@@ -245,14 +245,8 @@ def test_a_query_of_no_single_run_of_keys_or_from_another_partition_gets_moto_s_
     after) the queried one skips nothing in moto."""
     for sk in "abcd":
         moto_table.put_item(TableName="t", Item={"pk": {"S": "P"}, "sk": {"S": sk}})
-    request: dict[str, Any] = {
-        "TableName": "t",
-        "KeyConditions": {
-            "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "P"}]},
-            "sk": {"ComparisonOperator": legacy, "AttributeValueList": [{"S": v} for v in values]},
-        },
-        "ScanIndexForward": forward,
-    }
+    request: dict[str, Any] = {"TableName": "t", **_key_condition("P", None, legacy, values)}
+    request["ScanIndexForward"] = forward
     if start:
         request["ExclusiveStartKey"] = {name: {"S": value} for name, value in start.items()}
     as_moto = moto_table.query(**request)["Items"]
